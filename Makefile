@@ -1,0 +1,29 @@
+# The two commands the README promises: `make test` and `make demo`.
+# Both create .venv and install everything they need on a fresh machine.
+PYTHON ?= python3
+VENV := .venv
+BIN := $(VENV)/bin
+STAMP := $(VENV)/.installed
+
+.PHONY: test demo lint install clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+	$(BIN)/lint-imports
+
+test: lint
+	$(BIN)/pytest -n 2
+
+demo: $(STAMP)
+	$(BIN)/smgitops show desired_state
+
+clean:
+	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

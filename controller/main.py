@@ -1,0 +1,56 @@
+"""The `smgitops` command line: global options, then a flat dispatch to `controller.commands.<verb>`.
+
+Each verb module exposes `add_arguments(parser)` and `run(args) -> int`. Verb modules are imported only
+when chosen, so `smgitops validate` stays light (no boto3, no SageMaker SDK).
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import os
+import sys
+
+from controller import __version__
+
+VERBS = {
+    "validate": "check every desired-state file (structure, schema, semantics)",
+    "show": "print the fleet: what git says runs where",
+    "schema": "write the JSON Schemas of the desired-state files",
+}
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="smgitops", description="GitOps for SageMaker batch inference.")
+    parser.add_argument("--version", action="version", version=f"smgitops {__version__}")
+    parser.add_argument(
+        "--endpoint-url",
+        default=os.environ.get("AWS_ENDPOINT_URL"),
+        help="send every AWS call here (an emulator); default $AWS_ENDPOINT_URL",
+    )
+    parser.add_argument("--log-format", choices=("json", "console"), default=None)
+    parser.add_argument("--log-level", default="warning", choices=("debug", "info", "warning", "error"))
+    verbs = parser.add_subparsers(dest="verb", metavar="VERB", required=True)
+    for verb, help_text in VERBS.items():
+        sub = verbs.add_parser(verb, help=help_text, description=help_text)
+        _verb_module(verb).add_arguments(sub)
+    return parser
+
+
+def _verb_module(verb: str):
+    return importlib.import_module(f"controller.commands.{verb.replace('-', '_')}")
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    try:
+        return _verb_module(args.verb).run(args)
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
