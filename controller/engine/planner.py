@@ -1,0 +1,192 @@
+"""Desired resources + live objects → `Plan`. Pure: no AWS calls, so it is tested with plain data.
+
+Rules, per kind and account: a desired object that is missing is created (or, for kinds smgitops cannot
+create, is a plan error); one that differs is updated, the reason being `drift` when the live object no longer
+hashes to what smgitops last wrote there and `desired-change` otherwise; an owned object git no longer
+declares is an orphan (deleted only under `prune: true`, or converged to the kind's orphan spec); a same-name
+object smgitops does not own is a conflict left alone unless the file says `adopt: true`. Drift follows the
+environment's `drift` mode; suspended environments and deployments are planned but held.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from controller.desired.model import REGISTRY, DesiredState
+from controller.engine.diff import field_diffs
+from controller.engine.plan import Change, Plan
+from controller.kinds.base import Kind, Live, Resource, spec_hash
+
+ScopeKey = tuple[str, str]
+"""(kind name, environment name or `registry`)."""
+
+
+def build_plan(
+    state: DesiredState,
+    *,
+    kinds: Mapping[str, Kind],
+    desired: Mapping[ScopeKey, Sequence[Resource]],
+    live: Mapping[ScopeKey, Sequence[Live]],
+    errors: Sequence[str] = (),
+) -> Plan:
+    changes: list[Change] = []
+    problems = list(errors)
+    in_sync = 0
+    for key in sorted(desired.keys() | live.keys()):
+        kind = kinds[key[0]]
+        scope_changes, scope_problems, scope_in_sync = _plan_scope(
+            state, kind, key, desired.get(key, ()), live.get(key, ())
+        )
+        changes.extend(scope_changes)
+        problems.extend(scope_problems)
+        in_sync += scope_in_sync
+    ordered = sorted(changes, key=lambda change: (kinds[change.kind].ORDER, change.environment, change.name))
+    return Plan(
+        revision=state.revision,
+        changes=tuple(ordered),
+        errors=tuple(sorted(problems)),
+        environments=tuple(state.environments),
+        in_sync=in_sync,
+    )
+
+
+def _plan_scope(
+    state: DesiredState, kind: Kind, key: ScopeKey, resources: Sequence[Resource], lives: Sequence[Live]
+) -> tuple[list[Change], list[str], int]:
+    live_by_name = {item.name: item for item in lives}
+    changes, problems, in_sync = [], [], 0
+    for resource in resources:
+        current = live_by_name.pop(resource.name, None)
+        if current is None and not kind.CREATABLE:
+            problems.append(_missing_message(kind, resource))
+            continue
+        change = _change_for(state, resource, current)
+        if change is None:
+            in_sync += 1
+        else:
+            changes.append(change)
+    for orphan in live_by_name.values():
+        if orphan.managed:
+            change = _orphan_change(state, kind, key, orphan)
+            if change is not None:
+                changes.append(change)
+    return changes, problems, in_sync
+
+
+def _change_for(state: DesiredState, resource: Resource, current: Live | None) -> Change | None:
+    hold = _suspension(state, resource.environment, resource.source)
+    if current is None:
+        return _change(resource, action="create", reason="desired-change", before=None, hold=hold)
+    if not current.managed and not resource.adopt:
+        return _change(
+            resource,
+            action="none",
+            reason="conflict",
+            before=current.spec,
+            hold="exists but is not managed by smgitops; set `adopt: true` in the file to take it over",
+        )
+    if dict(current.spec) == dict(resource.spec) and current.managed:
+        return None
+    drifted = current.applied_hash is not None and spec_hash(current.spec) != current.applied_hash
+    reason = "drift" if drifted else "desired-change"
+    if drifted:
+        mode = _drift_mode(state, resource.environment, resource)
+        if mode == "ignore":
+            return None
+        if mode == "warn":
+            hold = hold or "drift: warn"
+    return _change(resource, action="update", reason=reason, before=current.spec, hold=hold)
+
+
+def _orphan_change(state: DesiredState, kind: Kind, key: ScopeKey, orphan: Live) -> Change | None:
+    environment = key[1]
+    converge_to = kind.orphan(orphan)
+    hold = _suspension(state, environment, orphan.source)
+    target = state.registry if environment == REGISTRY else state.environments[environment].target
+    if converge_to is not None:
+        if dict(converge_to) == dict(orphan.spec):
+            return None
+        reason = "orphan" if orphan.applied_hash is not None else "drift"
+        if reason == "drift":
+            mode = _registry_drift_mode(state) if environment == REGISTRY else state.environments[environment].drift
+            if mode == "ignore":
+                return None
+            if mode == "warn":
+                hold = hold or "drift: warn"
+        action, after = "update", converge_to
+    else:
+        prune = environment != REGISTRY and state.environments[environment].prune
+        reason, action, after = "orphan", "delete", None
+        hold = hold or (None if prune else "prune: false")
+    return Change(
+        kind=kind.NAME,
+        name=orphan.name,
+        environment=environment,
+        target=target,
+        action=action,
+        reason=reason,
+        source=orphan.source,
+        before=orphan.spec,
+        after=after,
+        diff=field_diffs(orphan.spec, after),
+        hold=hold,
+        payload={"arn": orphan.arn} if orphan.arn else {},
+    )
+
+
+def _change(
+    resource: Resource, *, action: str, reason: str, before: Mapping[str, Any] | None, hold: str | None
+) -> Change:
+    after = None if action == "none" else resource.spec
+    return Change(
+        kind=resource.kind,
+        name=resource.name,
+        environment=resource.environment,
+        target=resource.target,
+        action=action,
+        reason=reason,
+        source=resource.source,
+        before=before,
+        after=after,
+        diff=field_diffs(before, after) if action == "update" else (),
+        model=resource.model,
+        hold=hold,
+        payload=resource.payload,
+    )
+
+
+def _suspension(state: DesiredState, environment: str, source: str | None) -> str | None:
+    if environment != REGISTRY and state.environments[environment].suspended:
+        return f"environment {environment} is suspended"
+    for deployment in state.deployments:
+        if deployment.suspended and deployment.source == source:
+            return f"{source} is suspended"
+    return None
+
+
+def _drift_mode(state: DesiredState, environment: str, resource: Resource) -> str:
+    if environment != REGISTRY:
+        return state.environments[environment].drift
+    declaring = {
+        state.environments[d.environment].drift
+        for d in state.deployments
+        if d.model_package_group == resource.model
+    }
+    return _strictest(declaring)
+
+
+def _registry_drift_mode(state: DesiredState) -> str:
+    return _strictest({environment.drift for environment in state.environments.values()})
+
+
+def _strictest(modes: set[str]) -> str:
+    for mode in ("enforce", "warn", "ignore"):
+        if mode in modes:
+            return mode
+    return "enforce"
+
+
+def _missing_message(kind: Kind, resource: Resource) -> str:
+    where = f"{resource.source}: {resource.field}: " if resource.field else f"{resource.source}: "
+    return f"{where}{kind.NAME} {resource.name} does not exist in account {resource.target.account}"

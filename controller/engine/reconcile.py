@@ -1,0 +1,100 @@
+"""One reconcile as a straight line of named phases: read live → plan → gate → apply → record.
+
+Loading and validating the files happen before (in `controller.desired`); callers (the `plan` and `apply`
+commands, the service loop) hand a valid `DesiredState` in. Every outcome carries exactly one reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, replace
+
+from controller.desired.model import DesiredState
+from controller.engine.applier import ApplyResult, apply_plan
+from controller.engine.plan import Change, Plan
+from controller.engine.planner import build_plan
+from controller.engine.reader import take_snapshot
+from controller.kinds import KINDS
+from controller.kinds.base import Kind
+
+
+@dataclass(frozen=True)
+class Outcome:
+    reason: str
+    """`in-sync`, `applied`, `apply-failed`, `plan-error`, `stale-plan` or `held`."""
+    plan: Plan
+    result: ApplyResult | None = None
+    message: str = ""
+
+
+def make_plan(
+    state: DesiredState,
+    *,
+    clients,
+    kinds: Mapping[str, Kind] = KINDS,
+    environments: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    max_workers: int = 8,
+) -> Plan:
+    snapshot = take_snapshot(state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers)
+    plan = build_plan(state, kinds=kinds, desired=snapshot.desired, live=snapshot.live, errors=snapshot.errors)
+    return narrow(plan, environments=environments, models=models)
+
+
+def narrow(plan: Plan, *, environments: Sequence[str] | None, models: Sequence[str] | None) -> Plan:
+    def wanted(change: Change) -> bool:
+        if environments and change.environment not in environments and change.environment != "registry":
+            return False
+        return not models or change.model in models or change.kind == "approval"
+
+    return replace(plan, changes=tuple(change for change in plan.changes if wanted(change)))
+
+
+def stale_reasons(saved: Plan, fresh: Plan) -> list[str]:
+    """Why a saved plan no longer describes what apply would do; empty when it is still exact."""
+    if saved.revision != fresh.revision:
+        return [f"the desired state is at revision {fresh.revision}, the plan was made at {saved.revision}"]
+    expected = {change.address: change for change in saved.actionable}
+    current = {change.address: change for change in fresh.actionable}
+    reasons = []
+    for address in sorted(expected.keys() | current.keys()):
+        before, now = expected.get(address), current.get(address)
+        if before is None:
+            reasons.append(f"{address}: needs a change the saved plan does not contain")
+        elif now is None:
+            reasons.append(f"{address}: no longer needs the planned change")
+        elif (now.action, now.before, now.after) != (before.action, before.before, before.after):
+            reasons.append(f"{address}: live state changed since the plan was made")
+    return reasons
+
+
+def reconcile(
+    state: DesiredState,
+    *,
+    clients,
+    kinds: Mapping[str, Kind] = KINDS,
+    environments: Sequence[str] | None = None,
+    models: Sequence[str] | None = None,
+    saved_plan: Plan | None = None,
+    confirm: Callable[[Plan], bool] = lambda plan: True,
+    on_change: Callable[[Change, str | None], None] | None = None,
+    should_stop: Callable[[], bool] = lambda: False,
+    max_workers: int = 8,
+) -> Outcome:
+    plan = make_plan(
+        state, clients=clients, kinds=kinds, environments=environments, models=models, max_workers=max_workers
+    )
+    if plan.errors:
+        return Outcome("plan-error", plan, message=f"{len(plan.errors)} error(s); nothing was written")
+    if saved_plan is not None:
+        reasons = stale_reasons(saved_plan, plan)
+        if reasons:
+            return Outcome("stale-plan", plan, message="; ".join(reasons))
+    if not plan.has_changes:
+        return Outcome("held" if plan.held else "in-sync", plan)
+    if not confirm(plan):
+        return Outcome("held", plan, message="not confirmed; nothing was written")
+    result = apply_plan(
+        plan, kinds=kinds, clients=clients, max_workers=max_workers, on_change=on_change, should_stop=should_stop
+    )
+    return Outcome("applied" if result.ok else "apply-failed", plan, result=result)

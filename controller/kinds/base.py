@@ -1,0 +1,138 @@
+"""What every managed kind shares: the objects git wants (`Resource`), what AWS has (`Live`), ownership tags.
+
+A kind is a module in `controller.kinds` satisfying the `Kind` protocol below and listed in the `KINDS` dict
+of `controller/kinds/__init__.py`. The engine drives every kind through the same steps: `desired(state)` →
+`read(clients, scope)` → generic diff → `apply(clients, change)`. Kinds never import boto3 themselves; they
+receive clients from `controller.aws`.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Any, Literal, Protocol
+
+from controller.desired.model import Account, DesiredState
+
+MANAGED_TAG = "smgitops:managed"
+SOURCE_TAG = "smgitops:source"
+REVISION_TAG = "smgitops:revision"
+SPEC_HASH_TAG = "smgitops:spec-hash"
+
+Scope = Literal["registry", "environment"]
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One object git wants to exist, in one account, with the fields that are compared with AWS."""
+
+    kind: str
+    name: str
+    """The object's identity within its account, region and kind (pipeline name, `group/version`...)."""
+    environment: str
+    """The environment that owns it, or `registry` for the central model registry."""
+    target: Account
+    spec: Mapping[str, Any]
+    """JSON-able fields compared with the live object's normalised spec."""
+    source: str
+    """The desired-state file that declares it (`prod/churn.yaml`)."""
+    field: str = ""
+    """The breadcrumb in `source` that declares it, for error messages (`approvedVersion`)."""
+    model: str | None = None
+    payload: Mapping[str, Any] = field(default_factory=dict)
+    """What apply needs besides the spec and is never diffed (artifacts to upload, definitions...)."""
+    adopt: bool = False
+
+    @property
+    def address(self) -> str:
+        return f"{self.environment}/{self.kind}/{self.name}"
+
+
+@dataclass(frozen=True)
+class Live:
+    """One object as AWS has it, normalised into the same shape as `Resource.spec`."""
+
+    name: str
+    spec: Mapping[str, Any]
+    managed: bool
+    """True when the object carries smgitops ownership (tag, description marker or metadata)."""
+    applied_hash: str | None = None
+    """`spec_hash` of what smgitops last wrote; a live spec that no longer hashes to it was changed outside."""
+    source: str | None = None
+    arn: str | None = None
+
+
+@dataclass(frozen=True)
+class ReadScope:
+    """One batch of reading: one kind in one account, with the resources git wants there."""
+
+    kind: str
+    environment: str
+    target: Account
+    resources: tuple[Resource, ...]
+    settings: Mapping[str, Any] = field(default_factory=dict)
+    """Per-environment facts a reader may need (schedule group name, registry groups...)."""
+
+
+class Kind(Protocol):
+    """The protocol every module in `controller.kinds` satisfies."""
+
+    NAME: str
+    SCOPE: Scope
+    ORDER: int
+    """Apply order: lower first (approval 10, pipeline 20, topic 30, schedule 40, trigger 50)."""
+    CREATABLE: bool
+    """False when smgitops cannot create the object (model versions): a missing one is a plan error."""
+    READS: tuple[str, ...]
+    """API operations `read` may call, as `service:Operation`."""
+    WRITES: tuple[str, ...]
+    """API operations `apply` may call, as `service:Operation`."""
+
+    def desired(self, state: DesiredState) -> Sequence[Resource]: ...
+
+    def read(self, clients: Any, scope: ReadScope) -> Sequence[Live]: ...
+
+    def orphan(self, live: Live) -> Mapping[str, Any] | None:
+        """The spec an undeclared owned object converges to, or None to delete it (subject to prune)."""
+
+    def apply(self, clients: Any, change: Any) -> None: ...
+
+
+def spec_hash(spec: Mapping[str, Any]) -> str:
+    canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)
+    return hashlib.sha256(canonical.encode()).hexdigest()[:16]
+
+
+def ownership_tags(*, source: str, revision: str, spec: Mapping[str, Any]) -> dict[str, str]:
+    return {
+        MANAGED_TAG: "true",
+        SOURCE_TAG: source,
+        REVISION_TAG: revision,
+        SPEC_HASH_TAG: spec_hash(spec),
+    }
+
+
+def tags_to_dict(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
+    """AWS tag lists come as [{Key, Value}] (SageMaker, SNS, EventBridge) or [{key, value}]."""
+    result = {}
+    for tag in tags or ():
+        key = tag.get("Key", tag.get("key"))
+        result[key] = tag.get("Value", tag.get("value", ""))
+    return result
+
+
+def tags_to_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
+    return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+def live_from_tags(name: str, spec: Mapping[str, Any], tags: Mapping[str, str], *, arn: str | None = None) -> Live:
+    return Live(
+        name=name,
+        spec=spec,
+        managed=tags.get(MANAGED_TAG) == "true",
+        applied_hash=tags.get(SPEC_HASH_TAG),
+        source=tags.get(SOURCE_TAG),
+        arn=arn,
+    )

@@ -1,0 +1,31 @@
+"""One helper that drives any kind through desired → read → diff → apply against the emulator."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from controller.engine.plan import Plan
+from controller.engine.reconcile import Outcome, make_plan, reconcile
+from controller.kinds import KINDS
+
+
+def only(*names: str) -> Mapping:
+    return {name: KINDS[name] for name in names}
+
+
+def converge(state, clients, *kind_names: str) -> tuple[Outcome, Plan]:
+    """Apply `state` for the given kinds (all when none), then plan again: return (apply outcome, next plan).
+
+    Asserts the behaviour every kind must have: the first apply succeeds, and a second plan finds nothing to
+    change and makes no write call.
+    """
+    kinds = only(*kind_names) if kind_names else KINDS
+    outcome = reconcile(state, clients=clients, kinds=kinds)
+    assert outcome.reason in ("applied", "in-sync", "held"), (outcome.reason, outcome.message, outcome.plan.errors,
+                                                           outcome.result and outcome.result.failed)
+    writes_before = clients.calls.writes
+    again = make_plan(state, clients=clients, kinds=kinds)
+    assert not again.errors, again.errors
+    assert not again.actionable, [change.address for change in again.actionable]
+    assert clients.calls.writes == writes_before
+    return outcome, again
