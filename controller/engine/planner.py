@@ -188,5 +188,7 @@ def _strictest(modes: set[str]) -> str:
 
 
 def _missing_message(kind: Kind, resource: Resource) -> str:
+    if hasattr(kind, "missing"):
+        return kind.missing(resource)
     where = f"{resource.source}: {resource.field}: " if resource.field else f"{resource.source}: "
     return f"{where}{kind.NAME} {resource.name} does not exist in account {resource.target.account}"

@@ -99,6 +99,8 @@ class Kind(Protocol):
 
     def apply(self, clients: Any, change: Any) -> None: ...
 
+    # Kinds with CREATABLE = False also define `missing(resource) -> str`: the plan error for an absent object.
+
 
 def spec_hash(spec: Mapping[str, Any]) -> str:
     canonical = json.dumps(spec, sort_keys=True, separators=(",", ":"), default=str)

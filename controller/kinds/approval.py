@@ -1,0 +1,156 @@
+"""Model version approvals in the central registry: the heart of approval-by-merge-request.
+
+A version is `Approved` when at least one environment declares it as `approvedVersion`; each declaring
+environment is recorded on the version (`CustomerMetadataProperties`: `smgitops/<environment> = <revision>`) and in
+`ApprovalDescription`. `rejectedVersions` become `Rejected`. An `Approved` version that no environment declares
+goes back to `PendingManualApproval`: as an orphan when smgitops approved it earlier, as drift when it was approved
+by hand. Versions cannot be created here (training pipelines register them), so a declared version that does not
+exist is a plan error. Reads: one ListModelPackages per group, one DescribeModelPackage per version that is
+declared or approved.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from typing import Any
+
+from controller.aws.errors import is_not_found, paginate
+from controller.desired.model import REGISTRY, DesiredState
+from controller.kinds.base import Live, ReadScope, Resource, spec_hash
+
+NAME = "approval"
+SCOPE = REGISTRY
+ORDER = 10
+CREATABLE = False
+READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage")
+WRITES = ("sagemaker:UpdateModelPackage",)
+PERMISSIONS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage")
+
+APPROVED, REJECTED, PENDING = "Approved", "Rejected", "PendingManualApproval"
+METADATA_PREFIX = "smgitops/"
+HASH_KEY = "smgitops/spec-hash"
+REVISION_KEY = "smgitops/revision"
+
+
+def desired(state: DesiredState) -> list[Resource]:
+    approvers: dict[tuple[str, int], set[str]] = defaultdict(set)
+    sources: dict[tuple[str, int], str] = {}
+    rejected: dict[tuple[str, int], str] = {}
+    for deployment in sorted(state.deployments, key=lambda d: d.source):
+        key = (deployment.model_package_group, deployment.approved_version)
+        approvers[key].add(deployment.environment)
+        sources.setdefault(key, deployment.source)
+        for version in deployment.rejected_versions:
+            rejected.setdefault((deployment.model_package_group, version), deployment.source)
+    resources = []
+    for (group, version), environments in sorted(approvers.items()):
+        spec = {"status": APPROVED, "environments": sorted(environments)}
+        resources.append(_resource(state, group, version, spec, sources[(group, version)], "approvedVersion"))
+    for (group, version), source in sorted(rejected.items()):
+        if (group, version) not in approvers:
+            spec = {"status": REJECTED, "environments": []}
+            resources.append(_resource(state, group, version, spec, source, "rejectedVersions"))
+    return resources
+
+
+def _resource(state: DesiredState, group: str, version: int, spec: dict, source: str, field: str) -> Resource:
+    arn = f"arn:aws:sagemaker:{state.registry.region}:{state.registry.account}:model-package/{group}/{version}"
+    return Resource(
+        kind=NAME,
+        name=f"{group}/{version}",
+        environment=REGISTRY,
+        target=state.registry,
+        spec=spec,
+        source=source,
+        field=field,
+        model=group,
+        payload={"arn": arn, "revision": state.revision},
+    )
+
+
+def missing(resource: Resource) -> str:
+    group, version = resource.name.rsplit("/", 1)
+    return (
+        f"{resource.source}: {resource.field}: version {version} does not exist in model package group "
+        f"{group} (account {resource.target.account})"
+    )
+
+
+def read(clients: Any, scope: ReadScope) -> list[Live]:
+    sagemaker = clients.client("sagemaker", scope.target)
+    declared = {resource.name for resource in scope.resources}
+    groups = sorted({resource.model for resource in scope.resources if resource.model})
+    lives = []
+    for group in groups:
+        for summary in _list_versions(sagemaker, group):
+            name = f"{group}/{summary['ModelPackageVersion']}"
+            status = summary.get("ModelApprovalStatus", PENDING)
+            if name in declared or status == APPROVED:
+                lives.append(_describe(sagemaker, name, summary["ModelPackageArn"]))
+            else:
+                lives.append(Live(name=name, spec={"status": status, "environments": []}, managed=True,
+                                  arn=summary["ModelPackageArn"]))
+    return lives
+
+
+def _list_versions(sagemaker: Any, group: str) -> list[dict]:
+    try:
+        return paginate(sagemaker, "list_model_packages", "ModelPackageSummaryList", ModelPackageGroupName=group)
+    except Exception as error:
+        if is_not_found(error):
+            return []
+        raise
+
+
+def _describe(sagemaker: Any, name: str, arn: str) -> Live:
+    package = sagemaker.describe_model_package(ModelPackageName=arn)
+    metadata = package.get("CustomerMetadataProperties") or {}
+    environments = sorted(
+        key.removeprefix(METADATA_PREFIX)
+        for key in metadata
+        if key.startswith(METADATA_PREFIX) and key not in (HASH_KEY, REVISION_KEY)
+    )
+    spec = {"status": package.get("ModelApprovalStatus", PENDING), "environments": environments}
+    return Live(
+        name=name,
+        spec=spec,
+        managed=True,
+        applied_hash=metadata.get(HASH_KEY),
+        source=None,
+        arn=arn,
+    )
+
+
+def orphan(live: Live) -> Mapping[str, Any] | None:
+    if live.spec.get("status") == APPROVED or live.spec.get("environments"):
+        return {"status": PENDING, "environments": []}
+    return live.spec
+
+
+def apply(clients: Any, change: Any) -> None:
+    after = change.after or {}
+    revision = change.payload.get("revision", "unknown")
+    environments = list(after.get("environments", []))
+    before_environments = list((change.before or {}).get("environments", []))
+    metadata = {f"{METADATA_PREFIX}{name}": revision for name in environments}
+    metadata[HASH_KEY] = spec_hash(after)
+    metadata[REVISION_KEY] = revision
+    request: dict[str, Any] = {
+        "ModelPackageArn": change.payload["arn"],
+        "ModelApprovalStatus": after["status"],
+        "ApprovalDescription": _description(after, revision),
+        "CustomerMetadataProperties": metadata,
+    }
+    removed = [f"{METADATA_PREFIX}{name}" for name in before_environments if name not in environments]
+    if removed:
+        request["CustomerMetadataPropertiesToRemove"] = removed
+    clients.client("sagemaker", change.target).update_model_package(**request)
+
+
+def _description(after: Mapping[str, Any], revision: str) -> str:
+    if after["status"] == APPROVED:
+        return f"approved by smgitops for {', '.join(after['environments'])} at {revision}"
+    if after["status"] == REJECTED:
+        return f"rejected by smgitops at {revision}"
+    return f"no environment declares this version (smgitops at {revision})"
