@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Literal, Protocol
@@ -127,6 +128,26 @@ def tags_to_dict(tags: Sequence[Mapping[str, str]] | None) -> dict[str, str]:
 
 def tags_to_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
+
+
+MARKER = re.compile(r"managed by smgitops; source=(?P<source>\S+); spec=(?P<spec>[0-9a-f]+)")
+
+
+def marker(*, source: str, spec: Mapping[str, Any]) -> str:
+    """Ownership written into a Description field, for objects whose tags cost an extra read per object."""
+    return f"managed by smgitops; source={source}; spec={spec_hash(spec)}"
+
+
+def live_from_marker(name: str, spec: Mapping[str, Any], description: str | None, *, arn: str | None = None) -> Live:
+    found = MARKER.search(description or "")
+    return Live(
+        name=name,
+        spec=spec,
+        managed=found is not None,
+        applied_hash=found["spec"] if found else None,
+        source=found["source"] if found else None,
+        arn=arn,
+    )
 
 
 def live_from_tags(name: str, spec: Mapping[str, Any], tags: Mapping[str, str], *, arn: str | None = None) -> Live:
