@@ -17,6 +17,8 @@ VERBS = {
     "validate": "check every desired-state file (structure, schema, semantics)",
     "show": "print the fleet: what git says runs where",
     "schema": "write the JSON Schemas of the desired-state files",
+    "plan": "read live state and show what apply would change",
+    "apply": "converge every account to git (or apply a saved plan)",
 }
 
 

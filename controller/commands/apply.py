@@ -1,0 +1,86 @@
+"""`smgitops apply`: converge every account to git, or apply exactly a saved plan (`--plan FILE`)."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from controller.commands.common import Stopwatch, add_selection, load_state, make_clients
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    add_selection(parser)
+    parser.add_argument("--plan", metavar="FILE", help="apply exactly this saved plan; refused if live state moved")
+    parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
+    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="how to show the plan")
+
+
+def run(args: argparse.Namespace) -> int:
+    from controller.engine.plan import Plan
+    from controller.engine.reconcile import reconcile
+    from controller.engine.reports import render
+
+    state = load_state(args)
+    if state is None:
+        return 1
+    saved = None
+    if args.plan:
+        try:
+            saved = Plan.from_json(Path(args.plan).read_text())
+        except (OSError, ValueError, KeyError, TypeError) as error:
+            print(f"{args.plan}: cannot read the saved plan: {error}", file=sys.stderr)
+            return 1
+    if saved is None and not args.yes and not sys.stdin.isatty():
+        print("apply: not on a terminal; pass --yes to apply without confirmation", file=sys.stderr)
+        return 1
+    stopwatch = Stopwatch()
+    clients = make_clients(args)
+
+    def confirm(plan: Plan) -> bool:
+        sys.stdout.write(render(plan, args.format))
+        if saved is not None or args.yes:
+            return True
+        answer = input("Apply these changes? Only 'yes' is accepted: ")
+        return answer.strip() == "yes"
+
+    outcome = reconcile(
+        state,
+        clients=clients,
+        environments=args.environments,
+        models=args.models,
+        saved_plan=saved,
+        confirm=confirm,
+        on_change=_print_change,
+    )
+    if args.stats:
+        stopwatch.report(clients)
+    return _report(outcome, render)
+
+
+def _print_change(change, error: str | None) -> None:
+    verb = {"create": "created", "update": "updated", "delete": "deleted"}[change.action]
+    if error is None:
+        print(f"  {change.address}: {verb}")
+    else:
+        print(f"  {change.address}: FAILED: {error}")
+
+
+def _report(outcome, render) -> int:
+    if outcome.reason == "plan-error":
+        for error in outcome.plan.errors:
+            print(f"error: {error}", file=sys.stderr)
+        print(f"apply: {outcome.message}", file=sys.stderr)
+        return 1
+    if outcome.reason == "stale-plan":
+        print(f"apply: the saved plan is stale, nothing was written: {outcome.message}", file=sys.stderr)
+        return 1
+    if outcome.reason in ("in-sync", "held") and outcome.result is None:
+        if outcome.message:
+            print(f"apply: {outcome.message}")
+        else:
+            sys.stdout.write(render(outcome.plan, "text"))
+        return 0
+    result = outcome.result
+    print(f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, {len(result.skipped)} skipped.")
+    return 0 if result.ok else 1

@@ -1,0 +1,50 @@
+"""What the verbs that touch AWS share: the arguments, loading a valid desired state, clients, the stats line."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import time
+
+
+def add_selection(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", default="desired_state", help="desired-state directory")
+    parser.add_argument("--env", action="append", dest="environments", metavar="ENV", help="only this environment")
+    parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
+    parser.add_argument("--revision", help="the revision to record (default: the directory's git commit)")
+    parser.add_argument("--stats", action="store_true", help="print AWS calls made and time taken")
+
+
+def load_state(args: argparse.Namespace):
+    """The valid desired state, or None after printing every problem (one line each) to stderr."""
+    from controller.desired import load
+    from controller.desired.revision import revision_of
+
+    loaded = load(args.directory, revision=args.revision or revision_of(args.directory))
+    for problem in loaded.problems:
+        print(problem, file=sys.stderr)
+    unknown = [name for name in args.environments or () if loaded.state and name not in loaded.state.environments]
+    for name in unknown:
+        print(f"--env {name}: no such environment in {args.directory}/environments.yaml", file=sys.stderr)
+    return None if loaded.problems or unknown else loaded.state
+
+
+def make_clients(args: argparse.Namespace):
+    from controller.aws.clients import Clients
+
+    return Clients(endpoint_url=args.endpoint_url)
+
+
+class Stopwatch:
+    def __init__(self) -> None:
+        self.started = time.monotonic()
+
+    def report(self, clients, *, stream=sys.stderr) -> None:
+        calls = clients.calls
+        elapsed = time.monotonic() - self.started
+        print(
+            f"AWS calls: {calls.reads} reads, {calls.writes} writes, {calls.throttles} throttled; {elapsed:.2f} s",
+            file=stream,
+        )
+        for operation, count in sorted(calls.by_operation().items()):
+            print(f"  {operation}: {count}", file=stream)

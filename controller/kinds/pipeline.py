@@ -1,0 +1,149 @@
+"""SageMaker pipelines (batch inference, training, training with HPO) rendered from the templates.
+
+Desired definitions come from `controller.pipelines.pipelines_for` (cached; the SageMaker SDK is imported only
+when a template changed). Both sides are normalised so the plan shows the parameter or step that changed rather
+than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
+ownership marker), then one DescribePipeline per pipeline smgitops declares or owns. Apply uploads the
+content-addressed processing code the definition refers to (HeadObject first, so only once), then creates or
+updates the pipeline with its ownership tags.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+from controller.aws.errors import is_not_found, paginate
+from controller.desired.model import DesiredState
+from controller.kinds.base import Live, ReadScope, Resource, live_from_marker, marker, ownership_tags, tags_to_list
+from controller.pipelines import pipelines_for
+
+NAME = "pipeline"
+SCOPE = "environment"
+ORDER = 20
+CREATABLE = True
+READS = ("sagemaker:ListPipelines", "sagemaker:DescribePipeline", "s3:HeadObject")
+WRITES = (
+    "sagemaker:CreatePipeline",
+    "sagemaker:UpdatePipeline",
+    "sagemaker:DeletePipeline",
+    "sagemaker:AddTags",
+    "s3:PutObject",
+)
+PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+
+
+def desired(state: DesiredState) -> list[Resource]:
+    resources = []
+    for deployment in state.deployments:
+        environment = state.environments[deployment.environment]
+        for rendered in pipelines_for(state, deployment):
+            spec = {"role": rendered.role, "definition": normalise(json.loads(rendered.definition))}
+            resources.append(
+                Resource(
+                    kind=NAME,
+                    name=rendered.name,
+                    environment=environment.name,
+                    target=environment.target,
+                    spec=spec,
+                    source=deployment.source,
+                    model=deployment.model,
+                    adopt=deployment.adopt,
+                    payload={
+                        "definition": rendered.definition,
+                        "description": f"{rendered.template} pipeline of {deployment.model} in {environment.name}"
+                        f" ({marker(source=deployment.source, spec=spec)})",
+                        "artifacts": [
+                            {"local_path": item.local_path, "s3_uri": item.s3_uri, "sha256": item.sha256}
+                            for item in rendered.artifacts
+                        ],
+                        "tags": ownership_tags(source=deployment.source, revision=state.revision, spec=spec),
+                    },
+                )
+            )
+    return resources
+
+
+def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
+    """Key parameters and steps by name so a diff reads `definition.Parameters.ModelPackageArn.DefaultValue`."""
+    result = dict(definition)
+    result["Parameters"] = {
+        item["Name"]: {key: value for key, value in item.items() if key != "Name"}
+        for item in definition.get("Parameters", [])
+    }
+    result["Steps"] = {
+        item["Name"]: {key: value for key, value in item.items() if key != "Name"}
+        for item in definition.get("Steps", [])
+    }
+    return result
+
+
+def read(clients: Any, scope: ReadScope) -> list[Live]:
+    sagemaker = clients.client("sagemaker", scope.target)
+    declared = {resource.name for resource in scope.resources}
+    lives = []
+    for summary in paginate(sagemaker, "list_pipelines", "PipelineSummaries"):
+        name = summary["PipelineName"]
+        owned = live_from_marker(name, {}, summary.get("PipelineDescription"))
+        if name not in declared and not owned.managed:
+            continue
+        described = sagemaker.describe_pipeline(PipelineName=name)
+        spec = {
+            "role": described.get("RoleArn"),
+            "definition": normalise(json.loads(described.get("PipelineDefinition") or "{}")),
+        }
+        lives.append(live_from_marker(name, spec, described.get("PipelineDescription"), arn=described.get("PipelineArn")))
+    return lives
+
+
+def orphan(live: Live) -> None:
+    return None
+
+
+def apply(clients: Any, change: Any) -> None:
+    sagemaker = clients.client("sagemaker", change.target)
+    if change.action == "delete":
+        try:
+            sagemaker.delete_pipeline(PipelineName=change.name, ClientRequestToken=_token(change))
+        except Exception as error:
+            if not is_not_found(error):
+                raise
+        return
+    _upload_artifacts(clients, change)
+    payload = change.payload
+    arguments = {
+        "PipelineName": change.name,
+        "PipelineDefinition": payload["definition"],
+        "PipelineDescription": payload["description"],
+        "RoleArn": change.after["role"],
+    }
+    if change.action == "create":
+        sagemaker.create_pipeline(**arguments, Tags=tags_to_list(payload["tags"]), ClientRequestToken=_token(change))
+        return
+    described = sagemaker.update_pipeline(**arguments)
+    sagemaker.add_tags(ResourceArn=described["PipelineArn"], Tags=tags_to_list(payload["tags"]))
+
+
+def _upload_artifacts(clients: Any, change: Any) -> None:
+    s3 = clients.client("s3", change.target)
+    for artifact in change.payload.get("artifacts", ()):
+        bucket, key = artifact["s3_uri"].removeprefix("s3://").split("/", 1)
+        try:
+            s3.head_object(Bucket=bucket, Key=key)
+            continue
+        except Exception as error:
+            if not is_not_found(error):
+                raise
+        body = Path(artifact["local_path"]).read_bytes()
+        if hashlib.sha256(body).hexdigest() != artifact["sha256"]:
+            raise ValueError(f"{artifact['local_path']} changed since the plan was made; plan again")
+        s3.put_object(Bucket=bucket, Key=key, Body=body)
+
+
+def _token(change: Any) -> str:
+    """Idempotency token: the same change retried after a crash is the same request."""
+    request = json.dumps({"name": change.name, "action": change.action, "after": change.after}, sort_keys=True)
+    return hashlib.sha256(request.encode()).hexdigest()
