@@ -21,8 +21,12 @@ def converge(state, clients, *kind_names: str) -> tuple[Outcome, Plan]:
     """
     kinds = only(*kind_names) if kind_names else KINDS
     outcome = reconcile(state, clients=clients, kinds=kinds)
-    assert outcome.reason in ("applied", "in-sync", "held"), (outcome.reason, outcome.message, outcome.plan.errors,
-                                                           outcome.result and outcome.result.failed)
+    assert outcome.reason in ("applied", "in-sync", "held"), (
+        outcome.reason,
+        outcome.message,
+        outcome.plan.errors,
+        outcome.result and outcome.result.failed,
+    )
     writes_before = clients.calls.writes
     again = make_plan(state, clients=clients, kinds=kinds)
     assert not again.errors, again.errors

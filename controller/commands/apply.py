@@ -11,9 +11,13 @@ from controller.commands.common import Stopwatch, add_selection, load_state, mak
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     add_selection(parser)
-    parser.add_argument("--plan", metavar="FILE", help="apply exactly this saved plan; refused if live state moved")
+    parser.add_argument(
+        "--plan", metavar="FILE", help="apply exactly this saved plan; refused if live state moved"
+    )
     parser.add_argument("--yes", "-y", action="store_true", help="do not ask for confirmation")
-    parser.add_argument("--format", choices=("text", "markdown", "json"), default="text", help="how to show the plan")
+    parser.add_argument(
+        "--format", choices=("text", "markdown", "json"), default="text", help="how to show the plan"
+    )
 
 
 def run(args: argparse.Namespace) -> int:
@@ -82,5 +86,7 @@ def _report(outcome, render) -> int:
             sys.stdout.write(render(outcome.plan, "text"))
         return 0
     result = outcome.result
-    print(f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, {len(result.skipped)} skipped.")
+    print(
+        f"Apply complete: {len(result.applied)} applied, {len(result.failed)} failed, {len(result.skipped)} skipped."
+    )
     return 0 if result.ok else 1

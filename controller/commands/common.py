@@ -9,7 +9,9 @@ import time
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("directory", nargs="?", default="desired_state", help="desired-state directory")
-    parser.add_argument("--env", action="append", dest="environments", metavar="ENV", help="only this environment")
+    parser.add_argument(
+        "--env", action="append", dest="environments", metavar="ENV", help="only this environment"
+    )
     parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
     parser.add_argument("--revision", help="the revision to record (default: the directory's git commit)")
     parser.add_argument("--stats", action="store_true", help="print AWS calls made and time taken")
@@ -23,7 +25,9 @@ def load_state(args: argparse.Namespace):
     loaded = load(args.directory, revision=args.revision or revision_of(args.directory))
     for problem in loaded.problems:
         print(problem, file=sys.stderr)
-    unknown = [name for name in args.environments or () if loaded.state and name not in loaded.state.environments]
+    unknown = [
+        name for name in args.environments or () if loaded.state and name not in loaded.state.environments
+    ]
     for name in unknown:
         print(f"--env {name}: no such environment in {args.directory}/environments.yaml", file=sys.stderr)
     return None if loaded.problems or unknown else loaded.state

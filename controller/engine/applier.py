@@ -49,7 +49,9 @@ def apply_plan(
                     result.skipped.append((change, "an earlier change of the same deployment failed"))
                 else:
                     runnable.append(change)
-            futures = [(change, pool.submit(kinds[change.kind].apply, clients, change)) for change in runnable]
+            futures = [
+                (change, pool.submit(kinds[change.kind].apply, clients, change)) for change in runnable
+            ]
             for change, future in futures:
                 error = _error_of(future)
                 if error is None:

@@ -109,7 +109,11 @@ def _orphan_change(state: DesiredState, kind: Kind, key: ScopeKey, orphan: Live)
             return None
         reason = "orphan" if orphan.applied_hash is not None else "drift"
         if reason == "drift":
-            mode = _registry_drift_mode(state) if environment == REGISTRY else state.environments[environment].drift
+            mode = (
+                _registry_drift_mode(state)
+                if environment == REGISTRY
+                else state.environments[environment].drift
+            )
             if mode == "ignore":
                 return None
             if mode == "warn":
@@ -190,5 +194,5 @@ def _strictest(modes: set[str]) -> str:
 def _missing_message(kind: Kind, resource: Resource) -> str:
     if hasattr(kind, "missing"):
         return kind.missing(resource)
-    where = f"{resource.source}: {resource.field}: " if resource.field else f"{resource.source}: "
+    where = f"{resource.source}: {resource.breadcrumb}: " if resource.breadcrumb else f"{resource.source}: "
     return f"{where}{kind.NAME} {resource.name} does not exist in account {resource.target.account}"

@@ -64,13 +64,20 @@ def take_snapshot(
     live: dict[ScopeKey, tuple[Live, ...]] = {}
     errors: list[str] = []
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="read") as pool:
-        futures = {(scope.kind, scope.environment): pool.submit(kinds[scope.kind].read, clients, scope) for scope in scopes}
+        futures = {
+            (scope.kind, scope.environment): pool.submit(kinds[scope.kind].read, clients, scope)
+            for scope in scopes
+        }
         for key, future in futures.items():
             try:
                 live[key] = tuple(future.result())
             except Exception as error:  # one failed scope is reported, the others still plan
                 errors.append(f"{key[1]}: {key[0]}: reading live state failed: {_one_line(error)}")
-    desired = {(scope.kind, scope.environment): scope.resources for scope in scopes if (scope.kind, scope.environment) in live}
+    desired = {
+        (scope.kind, scope.environment): scope.resources
+        for scope in scopes
+        if (scope.kind, scope.environment) in live
+    }
     return Snapshot(desired=desired, live=live, errors=tuple(errors))
 
 

@@ -36,8 +36,12 @@ def make_plan(
     models: Sequence[str] | None = None,
     max_workers: int = 8,
 ) -> Plan:
-    snapshot = take_snapshot(state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers)
-    plan = build_plan(state, kinds=kinds, desired=snapshot.desired, live=snapshot.live, errors=snapshot.errors)
+    snapshot = take_snapshot(
+        state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers
+    )
+    plan = build_plan(
+        state, kinds=kinds, desired=snapshot.desired, live=snapshot.live, errors=snapshot.errors
+    )
     return narrow(plan, environments=environments, models=models)
 
 
@@ -95,6 +99,11 @@ def reconcile(
     if not confirm(plan):
         return Outcome("held", plan, message="not confirmed; nothing was written")
     result = apply_plan(
-        plan, kinds=kinds, clients=clients, max_workers=max_workers, on_change=on_change, should_stop=should_stop
+        plan,
+        kinds=kinds,
+        clients=clients,
+        max_workers=max_workers,
+        on_change=on_change,
+        should_stop=should_stop,
     )
     return Outcome("applied" if result.ok else "apply-failed", plan, result=result)

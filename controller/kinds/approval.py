@@ -25,7 +25,11 @@ ORDER = 10
 CREATABLE = False
 READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage")
 WRITES = ("sagemaker:UpdateModelPackage",)
-PERMISSIONS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage")
+PERMISSIONS = (
+    "sagemaker:ListModelPackages",
+    "sagemaker:DescribeModelPackage",
+    "sagemaker:UpdateModelPackage",
+)
 
 APPROVED, REJECTED, PENDING = "Approved", "Rejected", "PendingManualApproval"
 METADATA_PREFIX = "smgitops/"
@@ -54,8 +58,12 @@ def desired(state: DesiredState) -> list[Resource]:
     return resources
 
 
-def _resource(state: DesiredState, group: str, version: int, spec: dict, source: str, field: str) -> Resource:
-    arn = f"arn:aws:sagemaker:{state.registry.region}:{state.registry.account}:model-package/{group}/{version}"
+def _resource(
+    state: DesiredState, group: str, version: int, spec: dict, source: str, breadcrumb: str
+) -> Resource:
+    arn = (
+        f"arn:aws:sagemaker:{state.registry.region}:{state.registry.account}:model-package/{group}/{version}"
+    )
     return Resource(
         kind=NAME,
         name=f"{group}/{version}",
@@ -63,7 +71,7 @@ def _resource(state: DesiredState, group: str, version: int, spec: dict, source:
         target=state.registry,
         spec=spec,
         source=source,
-        field=field,
+        breadcrumb=breadcrumb,
         model=group,
         payload={"arn": arn, "revision": state.revision},
     )
@@ -72,7 +80,7 @@ def _resource(state: DesiredState, group: str, version: int, spec: dict, source:
 def missing(resource: Resource) -> str:
     group, version = resource.name.rsplit("/", 1)
     return (
-        f"{resource.source}: {resource.field}: version {version} does not exist in model package group "
+        f"{resource.source}: {resource.breadcrumb}: version {version} does not exist in model package group "
         f"{group} (account {resource.target.account})"
     )
 
@@ -89,14 +97,22 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
             if name in declared or status == APPROVED:
                 lives.append(_describe(sagemaker, name, summary["ModelPackageArn"]))
             else:
-                lives.append(Live(name=name, spec={"status": status, "environments": []}, managed=True,
-                                  arn=summary["ModelPackageArn"]))
+                lives.append(
+                    Live(
+                        name=name,
+                        spec={"status": status, "environments": []},
+                        managed=True,
+                        arn=summary["ModelPackageArn"],
+                    )
+                )
     return lives
 
 
 def _list_versions(sagemaker: Any, group: str) -> list[dict]:
     try:
-        return paginate(sagemaker, "list_model_packages", "ModelPackageSummaryList", ModelPackageGroupName=group)
+        return paginate(
+            sagemaker, "list_model_packages", "ModelPackageSummaryList", ModelPackageGroupName=group
+        )
     except Exception as error:
         if is_not_found(error):
             return []

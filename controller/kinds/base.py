@@ -39,7 +39,7 @@ class Resource:
     """JSON-able fields compared with the live object's normalised spec."""
     source: str
     """The desired-state file that declares it (`prod/churn.yaml`)."""
-    field: str = ""
+    breadcrumb: str = ""
     """The breadcrumb in `source` that declares it, for error messages (`approvedVersion`)."""
     model: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)
@@ -138,7 +138,9 @@ def marker(*, source: str, spec: Mapping[str, Any]) -> str:
     return f"managed by smgitops; source={source}; spec={spec_hash(spec)}"
 
 
-def live_from_marker(name: str, spec: Mapping[str, Any], description: str | None, *, arn: str | None = None) -> Live:
+def live_from_marker(
+    name: str, spec: Mapping[str, Any], description: str | None, *, arn: str | None = None
+) -> Live:
     found = MARKER.search(description or "")
     return Live(
         name=name,
@@ -150,7 +152,9 @@ def live_from_marker(name: str, spec: Mapping[str, Any], description: str | None
     )
 
 
-def live_from_tags(name: str, spec: Mapping[str, Any], tags: Mapping[str, str], *, arn: str | None = None) -> Live:
+def live_from_tags(
+    name: str, spec: Mapping[str, Any], tags: Mapping[str, str], *, arn: str | None = None
+) -> Live:
     return Live(
         name=name,
         spec=spec,

@@ -18,7 +18,15 @@ from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
 from controller.desired.model import DesiredState
-from controller.kinds.base import Live, ReadScope, Resource, live_from_marker, marker, ownership_tags, tags_to_list
+from controller.kinds.base import (
+    Live,
+    ReadScope,
+    Resource,
+    live_from_marker,
+    marker,
+    ownership_tags,
+    tags_to_list,
+)
 from controller.pipelines import pipelines_for
 
 NAME = "pipeline"
@@ -95,7 +103,11 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
             "role": described.get("RoleArn"),
             "definition": normalise(json.loads(described.get("PipelineDefinition") or "{}")),
         }
-        lives.append(live_from_marker(name, spec, described.get("PipelineDescription"), arn=described.get("PipelineArn")))
+        lives.append(
+            live_from_marker(
+                name, spec, described.get("PipelineDescription"), arn=described.get("PipelineArn")
+            )
+        )
     return lives
 
 
@@ -121,7 +133,9 @@ def apply(clients: Any, change: Any) -> None:
         "RoleArn": change.after["role"],
     }
     if change.action == "create":
-        sagemaker.create_pipeline(**arguments, Tags=tags_to_list(payload["tags"]), ClientRequestToken=_token(change))
+        sagemaker.create_pipeline(
+            **arguments, Tags=tags_to_list(payload["tags"]), ClientRequestToken=_token(change)
+        )
         return
     described = sagemaker.update_pipeline(**arguments)
     sagemaker.add_tags(ResourceArn=described["PipelineArn"], Tags=tags_to_list(payload["tags"]))
@@ -145,5 +159,7 @@ def _upload_artifacts(clients: Any, change: Any) -> None:
 
 def _token(change: Any) -> str:
     """Idempotency token: the same change retried after a crash is the same request."""
-    request = json.dumps({"name": change.name, "action": change.action, "after": change.after}, sort_keys=True)
+    request = json.dumps(
+        {"name": change.name, "action": change.action, "after": change.after}, sort_keys=True
+    )
     return hashlib.sha256(request.encode()).hexdigest()
