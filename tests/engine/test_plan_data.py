@@ -96,3 +96,12 @@ def test_saved_plan_is_stale_when_live_state_moved():
     assert stale_reasons(saved, dataclasses.replace(saved, revision="def456")) == [
         "the desired state is at revision def456, the plan was made at abc123"
     ]
+
+
+def test_json_plan_matches_its_published_schema():
+    from pathlib import Path
+
+    import jsonschema
+
+    schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
+    jsonschema.Draft202012Validator(schema).validate(json.loads(sample_plan().to_json()))
