@@ -5,9 +5,11 @@ Adding a kind is one new module and one line here.
 
 from __future__ import annotations
 
-from controller.kinds import approval
+from controller.kinds import approval, schedule, topic
 from controller.kinds.base import Kind
 
 KINDS: dict[str, Kind] = {
     "approval": approval,
+    "schedule": schedule,
+    "topic": topic,
 }

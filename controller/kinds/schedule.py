@@ -1,0 +1,217 @@
+"""EventBridge Scheduler schedules that start each deployment's SageMaker pipelines on time.
+
+Every deployment gets one schedule for its batch inference pipeline (`batchInference.schedule`, `timezone`,
+`enabled`) and, when the file has `training.schedule`, one for its training pipeline; a schedule is named after
+the pipeline it starts. The ownership boundary is one schedule group per environment, `smgitops-<environment>`,
+created with ownership tags by the first apply that needs it: smgitops reads, writes and deletes schedules in
+that group only. Schedules cannot be tagged, so ownership, source, revision and the spec hash last written are
+kept in the schedule's `Description`; a schedule in the group without that marker counts as not managed (a
+same-name declaration is then a conflict, left alone unless the file says `adopt: true`). Reads: one
+ListSchedules per environment, then one GetSchedule per schedule in the group (ListSchedules returns no
+Description and only the target ARN). The engine calls `desired`, `read`, `orphan` and `apply`.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Mapping
+from typing import Any
+
+from controller.aws.errors import error_code, is_not_found, paginate
+from controller.desired.model import Deployment, DesiredState, Environment
+from controller.kinds.base import MANAGED_TAG, Live, ReadScope, Resource, live_from_marker, marker, tags_to_list
+
+NAME = "schedule"
+SCOPE = "environment"
+ORDER = 40
+CREATABLE = True
+READS = ("scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:GetScheduleGroup")
+WRITES = (
+    "scheduler:CreateScheduleGroup",
+    "scheduler:CreateSchedule",
+    "scheduler:UpdateSchedule",
+    "scheduler:DeleteSchedule",
+)
+PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+
+GROUP_PREFIX = "smgitops-"
+ENVIRONMENT_TAG = "smgitops:environment"
+_GROUP_LOCK = threading.Lock()
+"""Apply creates schedules of one environment in parallel; only one of them may create the group."""
+
+
+def group_name(environment: str) -> str:
+    """The schedule group that holds every schedule smgitops manages in `environment`."""
+    return f"{GROUP_PREFIX}{environment}"
+
+
+def pipeline_arn(environment: Environment, pipeline: str) -> str:
+    """SageMaker reports pipeline ARNs with the name in lower case; the target uses the same form."""
+    partition = _partition(environment.region)
+    return f"arn:{partition}:sagemaker:{environment.region}:{environment.account}:pipeline/{pipeline.lower()}"
+
+
+def desired(state: DesiredState) -> list[Resource]:
+    resources = []
+    for deployment in sorted(state.deployments, key=lambda item: item.source):
+        environment = state.environments[deployment.environment]
+        batch = deployment.batch_inference
+        state_name = "ENABLED" if batch.enabled else "DISABLED"
+        resources.append(
+            _resource(state, deployment, environment, pipeline=batch.pipeline, expression=batch.schedule,
+                      timezone=batch.timezone, state_name=state_name, breadcrumb="batchInference.schedule")
+        )
+        training = deployment.training
+        if training is not None and training.schedule:
+            resources.append(
+                _resource(state, deployment, environment, pipeline=training.pipeline, expression=training.schedule,
+                          timezone=training.timezone, state_name="ENABLED", breadcrumb="training.schedule")
+            )
+    return resources
+
+
+def _resource(
+    state: DesiredState,
+    deployment: Deployment,
+    environment: Environment,
+    *,
+    pipeline: str,
+    expression: str,
+    timezone: str,
+    state_name: str,
+    breadcrumb: str,
+) -> Resource:
+    spec = {
+        "expression": expression,
+        "timezone": timezone,
+        "state": state_name,
+        "target": pipeline_arn(environment, pipeline),
+        "role": environment.scheduler_role,
+        "flexibleTimeWindow": {"Mode": "OFF"},
+    }
+    description = f"{marker(source=deployment.source, spec=spec)}; revision={state.revision}"
+    return Resource(
+        kind=NAME,
+        name=pipeline,
+        environment=deployment.environment,
+        target=environment.target,
+        spec=spec,
+        source=deployment.source,
+        breadcrumb=breadcrumb,
+        model=deployment.model,
+        payload={"description": description},
+        adopt=deployment.adopt,
+    )
+
+
+def normalise(schedule: Mapping[str, Any]) -> dict[str, Any]:
+    """GetSchedule's answer in the shape of a desired spec: only the fields smgitops sets (server-filled
+    ARNs, dates, RetryPolicy defaults, ActionAfterCompletion and the like are dropped)."""
+    target = schedule.get("Target") or {}
+    window = schedule.get("FlexibleTimeWindow") or {"Mode": "OFF"}
+    spec: dict[str, Any] = {
+        "expression": schedule.get("ScheduleExpression"),
+        "timezone": schedule.get("ScheduleExpressionTimezone") or "UTC",
+        "state": schedule.get("State") or "ENABLED",
+        "target": target.get("Arn"),
+        "role": target.get("RoleArn"),
+        "flexibleTimeWindow": {key: window[key] for key in ("Mode", "MaximumWindowInMinutes") if key in window},
+    }
+    parameters = (target.get("SageMakerPipelineParameters") or {}).get("PipelineParameterList") or []
+    if parameters:
+        spec["pipelineParameters"] = {item["Name"]: item["Value"] for item in parameters}
+    return spec
+
+
+def read(clients: Any, scope: ReadScope) -> list[Live]:
+    scheduler = clients.client("scheduler", scope.target)
+    group = group_name(scope.environment)
+    try:
+        summaries = paginate(scheduler, "list_schedules", "Schedules", GroupName=group)
+    except Exception as error:
+        if is_not_found(error):
+            return []
+        raise
+    lives = []
+    for summary in summaries:
+        try:
+            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
+        except Exception as error:
+            if is_not_found(error):
+                continue
+            raise
+        spec = normalise(schedule)
+        lives.append(live_from_marker(schedule["Name"], spec, schedule.get("Description"), arn=schedule.get("Arn")))
+    return lives
+
+
+def orphan(live: Live) -> None:
+    """A schedule whose file is gone starts a pipeline nobody declares: delete it (under `prune: true`)."""
+    return None
+
+
+def apply(clients: Any, change: Any) -> None:
+    scheduler = clients.client("scheduler", change.target)
+    group = group_name(change.environment)
+    if change.action == "delete":
+        _delete(scheduler, group, change.name)
+    elif change.action == "create":
+        _ensure_group(scheduler, group, change.environment)
+        scheduler.create_schedule(**_request(change, group))
+    elif change.action == "update":
+        scheduler.update_schedule(**_request(change, group))
+
+
+def _request(change: Any, group: str) -> dict[str, Any]:
+    """Create and update take the whole schedule: every field smgitops manages, nothing else."""
+    spec = change.after
+    target: dict[str, Any] = {"Arn": spec["target"], "RoleArn": spec["role"]}
+    parameters = spec.get("pipelineParameters") or {}
+    if parameters:
+        listed = [{"Name": key, "Value": value} for key, value in parameters.items()]
+        target["SageMakerPipelineParameters"] = {"PipelineParameterList": listed}
+    return {
+        "Name": change.name,
+        "GroupName": group,
+        "Description": change.payload["description"],
+        "ScheduleExpression": spec["expression"],
+        "ScheduleExpressionTimezone": spec["timezone"],
+        "State": spec["state"],
+        "FlexibleTimeWindow": dict(spec["flexibleTimeWindow"]),
+        "Target": target,
+    }
+
+
+def _ensure_group(scheduler: Any, group: str, environment: str) -> None:
+    """Create the environment's group on first use. Looked up first, because creating a group that exists
+    must never be attempted blindly (the emulator replaces the group, and every schedule in it, instead of
+    answering ConflictException as AWS does), and serialised for the same reason."""
+    with _GROUP_LOCK:
+        try:
+            scheduler.get_schedule_group(Name=group)
+            return
+        except Exception as error:
+            if not is_not_found(error):
+                raise
+        tags = {MANAGED_TAG: "true", ENVIRONMENT_TAG: environment}
+        try:
+            scheduler.create_schedule_group(Name=group, Tags=tags_to_list(tags))
+        except Exception as error:
+            if error_code(error) != "ConflictException":
+                raise
+
+
+def _delete(scheduler: Any, group: str, name: str) -> None:
+    try:
+        scheduler.delete_schedule(Name=name, GroupName=group)
+    except Exception as error:
+        if not is_not_found(error):
+            raise
+
+
+def _partition(region: str) -> str:
+    if region.startswith("cn-"):
+        return "aws-cn"
+    if region.startswith("us-gov-"):
+        return "aws-us-gov"
+    return "aws"
