@@ -26,3 +26,11 @@ def aws(emulator: Emulator) -> Iterator[Clients]:
     emulator.reset()
     with emulator.clients(region="us-east-1") as clients:
         yield clients
+
+
+@pytest.fixture
+def aws_one_attempt(emulator: Emulator) -> Iterator[Clients]:
+    """Like `aws`, but every call is tried once: for tests that expect an error, so retries don't slow them."""
+    emulator.reset()
+    with emulator.clients(region="us-east-1", max_attempts=1) as clients:
+        yield clients
