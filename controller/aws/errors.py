@@ -18,7 +18,8 @@ ErrorClass = Literal["temporary", "permanent"]
 NOT_FOUND_CODES = frozenset(
     {
         "ResourceNotFound", "ResourceNotFoundException", "NotFound", "NotFoundException", "NoSuchKey",
-        "NoSuchBucket", "NoSuchEntity", "NoSuchEntityException", "404",
+        "NoSuchBucket", "NoSuchEntity", "NoSuchEntityException", "404", "QueueDoesNotExist",
+        "AWS.SimpleQueueService.NonExistentQueue",
     }
 )
 NOT_FOUND_PHRASES = ("does not exist", "not found", "cannot find", "could not find")
