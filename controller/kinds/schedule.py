@@ -32,7 +32,8 @@ WRITES = (
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 )
-PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+PERMISSIONS = (*READS, *WRITES, "scheduler:TagResource", "iam:PassRole")
+"""CreateScheduleGroup with tags needs TagResource; schedules pass the scheduler role to EventBridge."""
 
 GROUP_PREFIX = "smgitops-"
 ENVIRONMENT_TAG = "smgitops:environment"

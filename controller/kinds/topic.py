@@ -2,9 +2,11 @@
 
 One topic per `notifications.topic` in each environment. Deployment files of one environment that name the same
 topic share it: it is one resource whose emails are the union of theirs, declared (for `source`, `model` and
-error messages) by the first of those files by path. The topic carries the ownership tags plus
-`smgitops:environment`, and a policy statement that lets EventBridge (`events.amazonaws.com`, from the same
-account) publish to it, set at create and corrected on every update.
+error messages) by the first of those files by path, and adopted when any of them says `adopt: true`. The topic
+carries the ownership tags plus `smgitops:environment` (two environments may share an account: a topic tagged
+for the other one is not managed here, so declaring it is a conflict, and it is never this one's orphan), and a
+policy statement that lets EventBridge (`events.amazonaws.com`, from the same account) publish to it, set at
+create and corrected on every update.
 
 Reads, per environment: ListTopics and one Resource Groups Tagging API GetResources (the topics tagged as
 managed for this environment: how an orphan is found without reading the tags of every topic in the account),

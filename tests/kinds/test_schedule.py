@@ -1,12 +1,12 @@
 """The `schedule` kind: EventBridge Scheduler schedules in each environment's `smgitops-<env>` group.
 
 Runs against the emulator with dev, staging and prod in three accounts. Emulator behaviour worth knowing here
-(moto 5.2): ListSchedules returns more than AWS's summary (but still no Description, so the kind's GetSchedule
-per schedule is needed either way); GetSchedule fills `RetryPolicy` defaults and `ScheduleExpressionTimezone`
-"UTC" like AWS; CreateSchedule into a missing group fails with an internal error instead of
+(moto 5.2), which matches AWS where it matters: ListSchedules gives summaries without expression, timezone or
+Description (so the kind reads each schedule with GetSchedule); GetSchedule fills `RetryPolicy` defaults and
+timezone "UTC". Two gaps: CreateSchedule into a missing group fails with HTTP 500 instead of
 ResourceNotFoundException, and CreateScheduleGroup on an existing name silently replaces the group and its
 schedules instead of answering ConflictException. The kind therefore always looks the group up (under a lock)
-before creating it, which is also correct on AWS.
+before creating it, which is also right on AWS.
 """
 
 from __future__ import annotations
