@@ -50,13 +50,15 @@ class AccountLimiter:
         self.rate = rate
         self._buckets: dict[str, TokenBucket] = {}
         self._waited: dict[str, float] = {}
+        self._requests: dict[str, int] = {}
         self._lock = threading.Lock()
 
     def acquire(self, account: str) -> float:
         """Take a token from `account`'s bucket; return the seconds this call waited."""
-        if self.rate is None:
-            return 0.0
         with self._lock:
+            self._requests[account] = self._requests.get(account, 0) + 1
+            if self.rate is None:
+                return 0.0
             bucket = self._buckets.get(account)
             if bucket is None:
                 bucket = self._buckets[account] = TokenBucket(rate=self.rate)
@@ -65,6 +67,11 @@ class AccountLimiter:
             with self._lock:
                 self._waited[account] = self._waited.get(account, 0.0) + waited
         return waited
+
+    def requests_sent(self, account: str) -> int:
+        """HTTP requests (retries included) that went to `account` through this limiter."""
+        with self._lock:
+            return self._requests.get(account, 0)
 
     def seconds_waited(self, account: str) -> float:
         """Total time calls to `account` spent waiting for a token (a metric of how hard we push)."""

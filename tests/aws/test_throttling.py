@@ -122,9 +122,10 @@ def test_the_rate_limit_is_per_account(emulator):
         for _ in range(5):
             quiet.list_pipelines()
 
-        # A burst of 10, then 10 per second: the last 4 calls waited about 0.4 s in all.
-        assert busy_seconds >= 0.3
-        assert clients.limiter.seconds_waited(STAGING.account) >= 0.3
+        # A burst of 10, then 10 per second: 14 calls cannot take less than 0.4 s, however fast the server.
+        assert busy_seconds >= 0.4 * 0.95
+        assert clients.limiter.requests_sent(STAGING.account) == 14
+        assert clients.limiter.requests_sent(PROD.account) == 5
         assert clients.limiter.seconds_waited(PROD.account) == 0.0
 
 
@@ -135,8 +136,7 @@ def test_token_bucket_allows_a_burst_then_the_rate():
     elapsed = time.monotonic() - started
 
     assert waits[:3] == [0.0, 0.0, 0.0]
-    assert all(wait > 0 for wait in waits[3:])
-    assert elapsed >= 5 / 50 * 0.9
+    assert elapsed >= 5 / 50 * 0.95
 
 
 def test_token_bucket_is_thread_safe():
@@ -148,4 +148,4 @@ def test_token_bucket_is_thread_safe():
     for thread in threads:
         thread.join()
 
-    assert time.monotonic() - started >= 20 / 200 * 0.9
+    assert time.monotonic() - started >= 20 / 200 * 0.95
