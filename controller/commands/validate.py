@@ -1,0 +1,41 @@
+"""`smgitops validate [DIR]`: check every desired-state file; all problems at once, one per line.
+
+Prints `path:line:col: breadcrumb: message` lines sorted by file and position and exits 1, or prints a one-line
+summary and exits 0. Imports only the light loader (no boto3, no SageMaker SDK).
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+DEFAULT_DIR = "desired_state"
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("dir", nargs="?", default=DEFAULT_DIR, help=f"desired-state directory (default: {DEFAULT_DIR})")
+
+
+def run(args: argparse.Namespace) -> int:
+    from controller.desired import load
+
+    result = load(args.dir)
+    if result.state is None:
+        print_problems(result.problems)
+        return 1
+    state = result.state
+    environments = _count(len(state.environments), "environment")
+    deployments = _count(len(state.deployments), "deployment")
+    print(f"{state.root}: {environments}, {deployments}, all valid")
+    return 0
+
+
+def print_problems(problems) -> None:
+    """The problem lines on stdout, their count on stderr."""
+    for problem in problems:
+        print(problem)
+    print(_count(len(problems), "problem"), file=sys.stderr)
+
+
+def _count(number: int, noun: str) -> str:
+    return f"{number} {noun}" + ("" if number == 1 else "s")
