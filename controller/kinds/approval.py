@@ -25,6 +25,7 @@ ORDER = 10
 CREATABLE = False
 READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage")
 WRITES = ("sagemaker:UpdateModelPackage",)
+"""Apply also reads the version (DescribeModelPackage) to keep metadata that training wrote."""
 PERMISSIONS = (
     "sagemaker:ListModelPackages",
     "sagemaker:DescribeModelPackage",
@@ -145,23 +146,26 @@ def orphan(live: Live) -> Mapping[str, Any] | None:
 
 
 def apply(clients: Any, change: Any) -> None:
+    """UpdateModelPackage with the complete metadata map: keys written by training are kept, ours replaced."""
+    sagemaker = clients.client("sagemaker", change.target)
+    arn = change.payload["arn"]
     after = change.after or {}
     revision = change.payload.get("revision", "unknown")
-    environments = list(after.get("environments", []))
-    before_environments = list((change.before or {}).get("environments", []))
-    metadata = {f"{METADATA_PREFIX}{name}": revision for name in environments}
-    metadata[HASH_KEY] = spec_hash(after)
-    metadata[REVISION_KEY] = revision
+    existing = sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties") or {}
+    kept = {key: value for key, value in existing.items() if not key.startswith(METADATA_PREFIX)}
+    ours = {f"{METADATA_PREFIX}{name}": revision for name in after.get("environments", [])}
+    ours[HASH_KEY] = spec_hash(after)
+    ours[REVISION_KEY] = revision
     request: dict[str, Any] = {
-        "ModelPackageArn": change.payload["arn"],
+        "ModelPackageArn": arn,
         "ModelApprovalStatus": after["status"],
         "ApprovalDescription": _description(after, revision),
-        "CustomerMetadataProperties": metadata,
+        "CustomerMetadataProperties": {**kept, **ours},
     }
-    removed = [f"{METADATA_PREFIX}{name}" for name in before_environments if name not in environments]
+    removed = sorted(key for key in existing if key.startswith(METADATA_PREFIX) and key not in ours)
     if removed:
         request["CustomerMetadataPropertiesToRemove"] = removed
-    clients.client("sagemaker", change.target).update_model_package(**request)
+    sagemaker.update_model_package(**request)
 
 
 def _description(after: Mapping[str, Any], revision: str) -> str:

@@ -39,6 +39,7 @@ WRITES = (
     "sagemaker:UpdatePipeline",
     "sagemaker:DeletePipeline",
     "sagemaker:AddTags",
+    "sagemaker:DeleteTags",
     "s3:PutObject",
 )
 PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
@@ -138,6 +139,8 @@ def apply(clients: Any, change: Any) -> None:
         )
         return
     described = sagemaker.update_pipeline(**arguments)
+    # Replace our tags rather than append: delete the keys first so no key is ever listed twice.
+    sagemaker.delete_tags(ResourceArn=described["PipelineArn"], TagKeys=sorted(payload["tags"]))
     sagemaker.add_tags(ResourceArn=described["PipelineArn"], Tags=tags_to_list(payload["tags"]))
 
 
