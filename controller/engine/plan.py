@@ -62,6 +62,10 @@ class Plan:
     environments: tuple[str, ...] = ()
     in_sync: int = 0
     """How many managed objects already match git."""
+    in_sync_by: Mapping[tuple[str, str], int] = field(default_factory=dict, compare=False)
+    """`in_sync` by (environment, kind), for metrics; not saved in the plan JSON."""
+    overrides: tuple[str, ...] = ()
+    """Safety rules this plan was told to skip (`--ignore-change-windows`), one line each."""
 
     @property
     def actionable(self) -> tuple[Change, ...]:
@@ -92,6 +96,7 @@ class Plan:
             "environments": list(self.environments),
             "summary": self.summary(),
             "errors": list(self.errors),
+            "overrides": list(self.overrides),
             "changes": [_change_to_dict(change) for change in self.changes],
         }
 
@@ -107,6 +112,7 @@ class Plan:
             revision=data["revision"],
             environments=tuple(data.get("environments", ())),
             errors=tuple(data.get("errors", ())),
+            overrides=tuple(data.get("overrides", ())),
             in_sync=data.get("summary", {}).get("in_sync", 0),
             changes=tuple(_change_from_dict(item) for item in data["changes"]),
         )

@@ -5,17 +5,22 @@ create, is a plan error); one that differs is updated, the reason being `drift` 
 hashes to what smgitops last wrote there and `desired-change` otherwise; an owned object git no longer
 declares is an orphan (deleted only under `prune: true`, or converged to the kind's orphan spec); a same-name
 object smgitops does not own is a conflict left alone unless the file says `adopt: true`. Drift follows the
-environment's `drift` mode; suspended environments and deployments are planned but held.
+environment's `drift` mode; suspended environments and deployments are planned but held, and so is every
+change of an environment whose change windows are all closed at `now` (unless `ignore_change_windows`, which
+the plan records in `overrides`). Registry changes follow no environment's windows.
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.diff import field_diffs
 from controller.engine.plan import Change, Plan
+from controller.engine.windows import closed_windows
 from controller.kinds.base import Kind, Live, Resource, spec_hash
 
 ScopeKey = tuple[str, str]
@@ -29,10 +34,13 @@ def build_plan(
     desired: Mapping[ScopeKey, Sequence[Resource]],
     live: Mapping[ScopeKey, Sequence[Live]],
     errors: Sequence[str] = (),
+    now: datetime | None = None,
+    ignore_change_windows: bool = False,
 ) -> Plan:
     changes: list[Change] = []
     problems = list(errors)
     in_sync = 0
+    in_sync_by: dict[tuple[str, str], int] = {}
     for key in sorted(desired.keys() | live.keys()):
         kind = kinds[key[0]]
         scope_changes, scope_problems, scope_in_sync = _plan_scope(
@@ -41,6 +49,11 @@ def build_plan(
         changes.extend(scope_changes)
         problems.extend(scope_problems)
         in_sync += scope_in_sync
+        in_sync_by[(key[1], key[0])] = scope_in_sync
+    closed = closed_windows(state.environments.values(), now or datetime.now(UTC))
+    overrides = tuple(f"{name}: {hold}; applied anyway (--ignore-change-windows)" for name, hold in closed.items())
+    if not ignore_change_windows:
+        changes, overrides = [_outside_window(change, closed) for change in changes], ()
     ordered = sorted(changes, key=lambda change: (kinds[change.kind].ORDER, change.environment, change.name))
     return Plan(
         revision=state.revision,
@@ -48,7 +61,16 @@ def build_plan(
         errors=tuple(sorted(problems)),
         environments=tuple(state.environments),
         in_sync=in_sync,
+        in_sync_by=in_sync_by,
+        overrides=overrides,
     )
+
+
+def _outside_window(change: Change, closed: Mapping[str, str]) -> Change:
+    hold = closed.get(change.environment)
+    if hold is None or change.hold is not None or change.action == "none":
+        return change
+    return replace(change, hold=hold)
 
 
 def _plan_scope(

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
+from datetime import datetime
 
 from controller.desired.model import DesiredState
 from controller.engine.applier import ApplyResult, apply_plan
@@ -35,12 +36,21 @@ def make_plan(
     environments: Sequence[str] | None = None,
     models: Sequence[str] | None = None,
     max_workers: int = 8,
+    now: datetime | None = None,
+    ignore_change_windows: bool = False,
 ) -> Plan:
+    """`now` (default: the current time) decides which change windows are open."""
     snapshot = take_snapshot(
         state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers
     )
     plan = build_plan(
-        state, kinds=kinds, desired=snapshot.desired, live=snapshot.live, errors=snapshot.errors
+        state,
+        kinds=kinds,
+        desired=snapshot.desired,
+        live=snapshot.live,
+        errors=snapshot.errors,
+        now=now,
+        ignore_change_windows=ignore_change_windows,
     )
     return narrow(plan, environments=environments, models=models)
 
@@ -84,9 +94,18 @@ def reconcile(
     on_change: Callable[[Change, str | None], None] | None = None,
     should_stop: Callable[[], bool] = lambda: False,
     max_workers: int = 8,
+    now: datetime | None = None,
+    ignore_change_windows: bool = False,
 ) -> Outcome:
     plan = make_plan(
-        state, clients=clients, kinds=kinds, environments=environments, models=models, max_workers=max_workers
+        state,
+        clients=clients,
+        kinds=kinds,
+        environments=environments,
+        models=models,
+        max_workers=max_workers,
+        now=now,
+        ignore_change_windows=ignore_change_windows,
     )
     if plan.errors:
         return Outcome("plan-error", plan, message=f"{len(plan.errors)} error(s); nothing was written")

@@ -36,7 +36,8 @@ def summary_line(plan: Plan) -> str:
 def text(plan: Plan) -> str:
     lines = [f"smgitops plan at revision {plan.revision}", ""]
     lines += [f"error: {error}" for error in plan.errors]
-    if plan.errors:
+    lines += [f"override: {override}" for override in plan.overrides]
+    if plan.errors or plan.overrides:
         lines.append("")
     for environment, changes in _by_environment(plan.changes):
         target = changes[0].target
@@ -60,7 +61,9 @@ def markdown(plan: Plan) -> str:
     ]
     for error in plan.errors:
         lines.append(f"> :x: `{error}`")
-    if plan.errors:
+    for override in plan.overrides:
+        lines.append(f"> :warning: override: {override}")
+    if plan.errors or plan.overrides:
         lines.append("")
     for environment, changes in _by_environment(plan.changes):
         target = changes[0].target
