@@ -2,17 +2,21 @@
 
 The rules themselves (patterns, targets, names) come from `controller.kinds.trigger_rules`; this module reads,
 compares and writes them for the engine. Ownership is written twice at PutRule: as tags, and as a marker in the
-rule's Description, which ListRules returns, so reading an account is one ListRules (prefix `smgitops-`) plus
-one ListTargetsByRule per declared or owned rule, plus one DescribeEventBus when a rule receives events from
-another account. A receiving rule's spec carries `acceptFrom` (the sending account): applying it also lets that
-account put events on this bus (PutPermission, statement `smgitops-accept-<account>`), so a permission removed
-by hand shows as drift of that rule; deleting the last receiving rule for an account removes the statement.
+rule's Description (with the owning environment, as environments may share an account), which ListRules
+returns, so reading an environment is one ListRules (prefix `smgitops-`) plus one ListTargetsByRule per declared
+or owned rule, plus one DescribeEventBus when a rule receives events from another account. PutRule ignores tags
+on an existing rule, so an update refreshes them with TagResource. A receiving rule's spec carries `acceptFrom`
+(the sending account): applying it also lets that account put events on this bus (PutPermission, statement
+`smgitops-accept-<account>`), so a permission removed by hand shows as drift of that rule; deleting the last
+receiving rule for an account removes the statement.
 """
 
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Mapping
+from dataclasses import replace
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
@@ -46,6 +50,7 @@ WRITES = (
 PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
 
 STATEMENT_PREFIX = "smgitops-accept-"
+OWNER = re.compile(r"; environment=(?P<environment>[^;\s]+)")
 PUT_EVENTS = "events:PutEvents"
 
 
@@ -75,7 +80,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     declared = {resource.name for resource in scope.resources}
     chosen = [
         rule for rule in paginate(events, "list_rules", "Rules", NamePrefix=RULE_PREFIX)
-        if rule["Name"] in declared or MARKER.search(rule.get("Description") or "")
+        if rule["Name"] in declared or _owner(rule) == scope.environment
     ]
     patterns = {rule["Name"]: json.loads(rule.get("EventPattern") or "{}") for rule in chosen}
     senders = {name: _sender(pattern, scope.target.account) for name, pattern in patterns.items()}
@@ -89,7 +94,10 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         sender = senders[rule["Name"]]
         if sender:
             spec["acceptFrom"] = sender if sender in accepted else None
-        lives.append(live_from_marker(rule["Name"], spec, rule.get("Description"), arn=rule.get("Arn")))
+        live = live_from_marker(rule["Name"], spec, rule.get("Description"), arn=rule.get("Arn"))
+        if live.managed and _owner(rule) != scope.environment:
+            live = replace(live, managed=False, applied_hash=None, source=None)
+        lives.append(live)
     return lives
 
 
@@ -112,7 +120,7 @@ def apply(clients: Any, change: Any) -> None:
         "Name": change.name,
         "EventPattern": json.dumps(after["pattern"], sort_keys=True),
         "State": after["state"],
-        "Description": marker(source=change.source, spec=after),
+        "Description": f"{marker(source=change.source, spec=after)}; environment={change.environment}",
     }
     tags = tags_to_list(change.payload["tags"])
     if change.action == "create":
@@ -169,6 +177,16 @@ def api_target(target: Mapping[str, Any]) -> dict[str, Any]:
             "PipelineParameterList": [{"Name": name, "Value": value} for name, value in sorted(parameters.items())]
         }
     return result
+
+
+def _owner(rule: Mapping[str, Any]) -> str | None:
+    """The environment that manages a listed rule, from its Description marker; None when smgitops does not.
+
+    Environments may share an account and region: each manages only the rules marked with its own name.
+    """
+    description = rule.get("Description") or ""
+    found = OWNER.search(description)
+    return found["environment"] if found and MARKER.search(description) else None
 
 
 def _targets(events: Any, rule: str) -> list[dict[str, Any]] | None:

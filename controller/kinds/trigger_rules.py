@@ -5,8 +5,11 @@ new data in the training input starts the training pipeline; a failed pipeline e
 a failed model quality check starts re-tuning (directly when the training pipeline is in the same account and
 region, else through the training environment's default event bus and a receiving rule there); a new version
 awaiting approval notifies the topic. Version events are emitted only in the registry account and region, so
-that rule lives in the environment that shares them and trains the group (the usual dev layout); in other
-layouts (a shared-services registry account without an environment) no approval rule is created.
+that rule lives in the environment that shares them and trains the group (the usual dev layout). In other
+layouts (a shared-services registry account that is no environment) smgitops creates no approval rule: put the
+same pattern on the registry account's default bus, targeting the training environment's bus, where a rule with
+that pattern and this module's input transformer notifies the topic. S3 sends `Object Created` events only
+from buckets with EventBridge notifications turned on; the data bucket's owner turns them on.
 """
 
 from __future__ import annotations

@@ -1,11 +1,11 @@
 """The `trigger` kind: EventBridge rules and targets, planned from git and converged on the emulator.
 
-The emulator (moto 5.2) stores rules, targets, tags and the default bus policy faithfully, but it does not
-implement TestEventPattern, and its own event delivery differs from AWS (a forwarded event takes the receiving
-account as `account`, bus policies are not enforced, SageMaker pipeline targets are not invoked). So the event
-patterns are checked here with a small EventBridge pattern matcher over realistic sample events, and the
-cross-account path is checked as configuration: sending rule → training bus (with permission) → receiving rule →
-training pipeline.
+The emulator (moto 5.2) stores rules, targets, tags and the default bus policy faithfully, but TestEventPattern
+answers with an empty body (no `Result`), and its event delivery differs from AWS: an event forwarded to another
+account's bus takes the receiving account as `account`, bus policies are not enforced, and PutEvents fails with
+HTTP 500 when a matching rule targets a SageMaker pipeline. So the event patterns are checked here with a small
+EventBridge pattern matcher over realistic sample events, and the cross-account path is checked as
+configuration: sending rule → training bus (with permission) → receiving rule → training pipeline.
 """
 
 from __future__ import annotations
@@ -13,22 +13,14 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import replace
+from pathlib import Path
 from typing import Any
 
 import pytest
 from helpers import converge, only
 
-from controller.desired.model import (
-    Account,
-    BatchInference,
-    Deployment,
-    DesiredState,
-    Environment,
-    MetricThreshold,
-    Notifications,
-    Thresholds,
-    Training,
-)
+from controller.desired import load
+from controller.desired.model import Deployment, DesiredState
 from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds import trigger
 from controller.kinds.base import MANAGED_TAG, REVISION_TAG, tags_to_dict
@@ -39,74 +31,20 @@ US, EU = "us-east-1", "eu-central-1"
 TRIGGER = only("trigger")
 
 
-# --- the example desired state (`desired_state/`), as model objects ------------------------------------------
+# --- the example desired state ------------------------------------------------------------------------------
 
-
-def _environment(name: str, account: str, region: str, **fields: Any) -> Environment:
-    return Environment(
-        name=name,
-        account=account,
-        region=region,
-        role=f"arn:aws:iam::{account}:role/smgitops-deploy",
-        pipeline_role=f"arn:aws:iam::{account}:role/sagemaker-pipelines",
-        scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
-        artifacts=f"s3://acme-{name}-mlops/smgitops/",
-        **fields,
-    )
-
-
-def _deployment(environment: str, model: str, *, ground_truth: bool, **fields: Any) -> Deployment:
-    bucket = f"acme-{environment}"
-    return Deployment(
-        environment=environment,
-        model=model,
-        source=f"{environment}/{model}.yaml",
-        model_package_group="churn" if model == "churn" else "customer-ltv",
-        approved_version=7,
-        batch_inference=BatchInference(
-            pipeline=f"{model}-batch-inference",
-            template="batch-inference",
-            schedule="cron(0 4 * * ? *)",
-            timezone="UTC",
-            enabled=True,
-            instance_type="ml.m5.large",
-            instance_count=1,
-            input=f"s3://{bucket}/{model}/inference/",
-            output=f"s3://{bucket}/{model}/predictions/",
-            ground_truth=f"s3://{bucket}/{model}/ground-truth/" if ground_truth else None,
-        ),
-        thresholds=Thresholds(model_quality=MetricThreshold("mse", max=10.0) if ground_truth else None),
-        notifications=Notifications(topic=f"{model}-alerts"),
-        **fields,
-    )
-
-
-DEV_TRAINING = Training(
-    pipeline="churn-training",
-    template="training-hpo",
-    input="s3://acme-dev/churn/training/",
-    instance_type="ml.m5.xlarge",
-    register_when=MetricThreshold("mse", max=10.0),
-    on_new_data=True,
-    retune_on_model_quality_failure=True,
-)
+EXAMPLE = Path(__file__).resolve().parents[2] / "desired_state"
 
 
 def example_state(revision: str = "rev1") -> DesiredState:
-    environments = {
-        "dev": _environment("dev", DEV, "us-east-1", prune=True),
-        "staging": _environment("staging", STAGING, "us-east-1", promotes_from="dev", prune=True),
-        "prod": _environment("prod", PROD, "eu-central-1", promotes_from="staging", drift="warn", prune=False),
-    }
-    deployments = (
-        _deployment("dev", "churn", ground_truth=True, training=DEV_TRAINING),
-        _deployment("staging", "churn", ground_truth=True),
-        _deployment("staging", "ltv", ground_truth=False),
-        _deployment("prod", "churn", ground_truth=True),
-        _deployment("prod", "ltv", ground_truth=False),
-    )
-    registry = Account(DEV, "us-east-1", f"arn:aws:iam::{DEV}:role/smgitops-registry")
-    return DesiredState(registry=registry, environments=environments, deployments=deployments, revision=revision)
+    result = load(EXAMPLE, revision=revision)
+    assert not result.problems, result.problems
+    return result.state
+
+
+def deployment(state: DesiredState, source: str) -> Deployment:
+    (found,) = [item for item in state.deployments if item.source == source]
+    return found
 
 
 def without(state: DesiredState, *sources: str) -> DesiredState:
@@ -304,11 +242,11 @@ def test_retune_goes_straight_to_the_training_pipeline_in_the_same_account_and_t
 
 def test_rules_follow_the_deployment_sections_that_ask_for_them():
     state = example_state()
-    quiet = replace(state.deployments[1], notifications=None)
-    bare = replace(state, deployments=(quiet,))
+    dev, staging = deployment(state, "dev/churn.yaml"), deployment(state, "staging/churn.yaml")
+    bare = replace(state, deployments=(replace(staging, notifications=None),))
     assert sorted(rules_by_address(bare)) == []
-    no_retune = replace(DEV_TRAINING, retune_on_model_quality_failure=False, on_new_data=False)
-    trained = replace(state, deployments=(replace(state.deployments[0], training=no_retune), state.deployments[1]))
+    no_retune = replace(dev.training, retune_on_model_quality_failure=False, on_new_data=False)
+    trained = replace(state, deployments=(replace(dev, training=no_retune), staging))
     assert sorted(rules_by_address(trained)) == [
         "dev/trigger/smgitops-dev-churn-awaiting-approval",
         "dev/trigger/smgitops-dev-churn-pipeline-failed",
@@ -402,6 +340,12 @@ def rows(change) -> list[tuple[str, Any, Any]]:
     return [(row.path, row.before, row.after) for row in change.diff]
 
 
+def assert_declared(used) -> None:
+    """Every call the kind made is one it declares (READS/WRITES), so its IAM policy can be printed."""
+    called = {operation for operation in used.by_operation() if not operation.startswith("sts:")}
+    assert called <= {*trigger.READS, *trigger.WRITES}, called - {*trigger.READS, *trigger.WRITES}
+
+
 def bus_statements(aws, state: DesiredState, environment: str) -> dict[str, Any]:
     policy = console(aws, state, environment).describe_event_bus(Name="default").get("Policy") or "{}"
     return {statement["Sid"]: statement for statement in json.loads(policy).get("Statement", [])}
@@ -410,7 +354,9 @@ def bus_statements(aws, state: DesiredState, environment: str) -> dict[str, Any]
 @pytest.mark.aws
 def test_first_apply_creates_every_rule_and_a_second_plan_reads_little_and_writes_nothing(aws):
     state = example_state()
+    start = aws.calls.snapshot()
     outcome, again = converge(state, aws, "trigger")
+    assert_declared(aws.calls.since(start))
     assert outcome.reason == "applied"
     assert not outcome.result.failed
     assert again.in_sync == len(rules_by_address(state)) == 12
@@ -474,7 +420,9 @@ def test_console_edits_are_drift_reverted_under_enforce_and_only_reported_under_
     assert rows(changes["dev/trigger/smgitops-dev-churn-retune-from-staging"]) == [("acceptFrom", None, STAGING)]
     assert changes["prod/trigger/smgitops-prod-ltv-pipeline-failed"].hold == "drift: warn"
 
+    start = aws.calls.snapshot()
     outcome = reconcile(state, clients=aws, kinds=TRIGGER)
+    assert_declared(aws.calls.since(start))
     assert outcome.reason == "applied" and len(outcome.result.applied) == 3
     assert live_rules(aws, state, "staging")["smgitops-staging-churn-pipeline-failed"]["State"] == "ENABLED"
     assert "training-pipeline" in live_rules(aws, state, "dev")["smgitops-dev-churn-new-data"]["Targets"]
@@ -524,9 +472,35 @@ def test_orphaned_rules_are_deleted_only_where_prune_is_on(aws):
     assert {change.action for change in orphans.values()} == {"delete"}
     assert orphans["prod/trigger/smgitops-prod-ltv-pipeline-failed"].hold == "prune: false"
 
+    start = aws.calls.snapshot()
     outcome = reconcile(state, clients=aws, kinds=TRIGGER)
+    assert_declared(aws.calls.since(start))
     assert outcome.reason == "applied" and len(outcome.result.applied) == 4
     assert live_rules(aws, state, "staging") == {}
     assert "smgitops-dev-churn-retune-from-staging" not in live_rules(aws, state, "dev")
     assert sorted(bus_statements(aws, state, "dev")) == [f"smgitops-accept-{PROD}"]
     assert "smgitops-prod-ltv-pipeline-failed" in live_rules(aws, state, "prod")
+
+
+@pytest.mark.aws
+def test_environments_sharing_an_account_manage_only_their_own_rules(aws):
+    state = example_state()
+    staging_churn = deployment(state, "staging/churn.yaml")
+    qa = replace(state.environments["dev"], name="qa")
+    qa_churn = replace(
+        staging_churn,
+        environment="qa",
+        source="qa/churn.yaml",
+        batch_inference=replace(staging_churn.batch_inference, pipeline="churn-qa-batch-inference"),
+    )
+    shared = replace(state, environments={**state.environments, "qa": qa}, deployments=(*state.deployments, qa_churn))
+
+    outcome, _ = converge(shared, aws, "trigger")
+
+    assert {change.action for change in outcome.plan.changes} == {"create"}
+    dev_account = live_rules(aws, shared, "dev")
+    assert dev_account["smgitops-qa-churn-retune"]["Targets"]["training-pipeline"]["Arn"].endswith(
+        ":pipeline/churn-training"
+    )
+    assert dev_account["smgitops-qa-churn-retune"]["Description"].endswith("; environment=qa")
+    assert dev_account["smgitops-dev-churn-retune"]["Description"].endswith("; environment=dev")
