@@ -52,15 +52,22 @@ def rule_name(*parts: str) -> str:
 
 
 def pipeline_arn(environment: Environment, pipeline: str) -> str:
-    return f"arn:aws:sagemaker:{environment.region}:{environment.account}:pipeline/{pipeline.lower()}"
+    return f"{_arn_head(environment, 'sagemaker')}:pipeline/{pipeline.lower()}"
 
 
 def topic_arn(environment: Environment, topic: str) -> str:
-    return f"arn:aws:sns:{environment.region}:{environment.account}:{topic}"
+    return f"{_arn_head(environment, 'sns')}:{topic}"
 
 
 def default_bus_arn(environment: Environment) -> str:
-    return f"arn:aws:events:{environment.region}:{environment.account}:event-bus/default"
+    return f"{_arn_head(environment, 'events')}:event-bus/default"
+
+
+def _arn_head(environment: Environment, service: str) -> str:
+    """`arn:<partition>:<service>:<region>:<account>` (China and GovCloud regions have their own partitions)."""
+    partition = "aws-cn" if environment.region.startswith("cn-") else "aws"
+    partition = "aws-us-gov" if environment.region.startswith("us-gov-") else partition
+    return f"arn:{partition}:{service}:{environment.region}:{environment.account}"
 
 
 def desired_rules(state: DesiredState) -> list[RuleSpec]:
