@@ -23,7 +23,7 @@ test: lint
 	$(BIN)/pytest -n 2
 
 demo: $(STAMP)
-	$(BIN)/smgitops show desired_state
+	$(BIN)/smgitops demo
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis

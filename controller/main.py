@@ -19,6 +19,7 @@ VERBS = {
     "schema": "write the JSON Schemas of the desired-state files",
     "plan": "read live state and show what apply would change",
     "apply": "converge every account to git (or apply a saved plan)",
+    "demo": "the whole story on an embedded AWS emulator, no account needed",
     "render": "write the SageMaker pipeline definitions git implies (offline)",
 }
 

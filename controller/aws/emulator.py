@@ -113,31 +113,36 @@ def seed_registry(
         ModelPackageGroupDescription=f"{group} models registered by training",
         Tags=[{"Key": "team", "Value": group}],
     )
-    arns = []
-    for number in range(1, versions + 1):
-        uris = _put_version_artifacts(clients, registry_target, bucket=bucket, group=group, number=number)
-        response = sagemaker.create_model_package(
-            ModelPackageGroupName=group,
-            ModelPackageDescription=f"{group} version {number}",
-            ModelApprovalStatus="PendingManualApproval",
-            InferenceSpecification={
-                "Containers": [{"Image": EMULATOR_IMAGE, "ModelDataUrl": uris["model"]}],
-                "SupportedContentTypes": ["text/csv"],
-                "SupportedResponseMIMETypes": ["text/csv"],
-            },
-            ModelMetrics={
-                "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": uris["evaluation"]}}
-            },
-            DriftCheckBaselines={
-                "ModelDataQuality": {
-                    "Statistics": {"ContentType": "application/json", "S3Uri": uris["statistics"]},
-                    "Constraints": {"ContentType": "application/json", "S3Uri": uris["constraints"]},
-                }
-            },
-            CustomerMetadataProperties={"training/mse": str(_mse(number))},
-        )
-        arns.append(response["ModelPackageArn"])
-    return arns
+    return [
+        register_version(clients, registry_target, group=group, number=number, bucket=bucket)
+        for number in range(1, versions + 1)
+    ]
+
+
+def register_version(clients: Clients, registry_target: Target, *, group: str, number: int, bucket: str) -> str:
+    """Register version `number` of `group` in PendingManualApproval, with its metrics and baselines."""
+    uris = _put_version_artifacts(clients, registry_target, bucket=bucket, group=group, number=number)
+    response = clients.client("sagemaker", registry_target).create_model_package(
+        ModelPackageGroupName=group,
+        ModelPackageDescription=f"{group} version {number}",
+        ModelApprovalStatus="PendingManualApproval",
+        InferenceSpecification={
+            "Containers": [{"Image": EMULATOR_IMAGE, "ModelDataUrl": uris["model"]}],
+            "SupportedContentTypes": ["text/csv"],
+            "SupportedResponseMIMETypes": ["text/csv"],
+        },
+        ModelMetrics={
+            "ModelQuality": {"Statistics": {"ContentType": "application/json", "S3Uri": uris["evaluation"]}}
+        },
+        DriftCheckBaselines={
+            "ModelDataQuality": {
+                "Statistics": {"ContentType": "application/json", "S3Uri": uris["statistics"]},
+                "Constraints": {"ContentType": "application/json", "S3Uri": uris["constraints"]},
+            }
+        },
+        CustomerMetadataProperties={"training/mse": str(_mse(number))},
+    )
+    return response["ModelPackageArn"]
 
 
 def _mse(number: int) -> float:

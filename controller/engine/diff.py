@@ -17,18 +17,31 @@ _ABSENT = None
 
 
 def field_diffs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[FieldDiff, ...]:
-    difference = DeepDiff(dict(before or {}), dict(after or {}), view="tree", verbose_level=2)
-    rows = []
+    old, new = dict(before or {}), dict(after or {})
+    difference = DeepDiff(old, new, view="tree", verbose_level=2)
+    rows: dict[str, FieldDiff] = {}
     for levels in difference.values():
         for level in levels:
-            rows.append(
-                FieldDiff(
-                    path=_dotted(level.path(output_format="list")),
-                    before=_present(level.t1),
-                    after=_present(level.t2),
-                )
-            )
-    return tuple(sorted(rows, key=lambda row: row.path))
+            parts = _up_to_first_list(level.path(output_format="list"))
+            path = _dotted(parts)
+            rows[path] = FieldDiff(path=path, before=_lookup(old, parts), after=_lookup(new, parts))
+    return tuple(rows[path] for path in sorted(rows))
+
+
+def _up_to_first_list(parts: list[Any]) -> list[Any]:
+    """A change inside a list is shown as the whole list before and after: `[a] -> [a, b]` reads better."""
+    for index, part in enumerate(parts):
+        if isinstance(part, int):
+            return parts[:index]
+    return parts
+
+
+def _lookup(document: Any, parts: list[Any]) -> Any:
+    for part in parts:
+        if not isinstance(document, Mapping) or part not in document:
+            return _ABSENT
+        document = document[part]
+    return document
 
 
 def _dotted(parts: list[Any]) -> str:
@@ -37,6 +50,3 @@ def _dotted(parts: list[Any]) -> str:
         text += f"[{part}]" if isinstance(part, int) else (f".{part}" if text else str(part))
     return text
 
-
-def _present(value: Any) -> Any:
-    return _ABSENT if type(value).__name__ == "NotPresent" else value

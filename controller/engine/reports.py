@@ -5,7 +5,6 @@ and JSON (`Plan.to_json`, whose shape is `schemas/plan.schema.json`). Rendering 
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
 from itertools import groupby
 from typing import Any
 
@@ -39,7 +38,7 @@ def text(plan: Plan) -> str:
     lines += [f"override: {override}" for override in plan.overrides]
     if plan.errors or plan.overrides:
         lines.append("")
-    for environment, changes in _by_environment(plan.changes):
+    for environment, changes in _by_environment(plan):
         target = changes[0].target
         lines.append(f"{environment} ({target.account} {target.region})")
         for change in changes:
@@ -65,7 +64,7 @@ def markdown(plan: Plan) -> str:
         lines.append(f"> :warning: override: {override}")
     if plan.errors or plan.overrides:
         lines.append("")
-    for environment, changes in _by_environment(plan.changes):
+    for environment, changes in _by_environment(plan):
         target = changes[0].target
         lines += [f"#### {environment} — account `{target.account}`, {target.region}", ""]
         lines += ["| | kind | name | why |", "|---|---|---|---|"]
@@ -86,8 +85,10 @@ def markdown(plan: Plan) -> str:
     return "\n".join(lines).rstrip() + "\n"
 
 
-def _by_environment(changes: Iterable[Change]):
-    ordered = sorted(changes, key=lambda change: (change.environment != "registry", change.environment))
+def _by_environment(plan: Plan):
+    """Registry first, then environments in the order environments.yaml lists them."""
+    order = {name: index for index, name in enumerate(("registry", *plan.environments))}
+    ordered = sorted(plan.changes, key=lambda change: (order.get(change.environment, len(order)), change.environment))
     for environment, group in groupby(ordered, key=lambda change: change.environment):
         yield environment, list(group)
 

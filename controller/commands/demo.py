@@ -1,0 +1,142 @@
+"""`smgitops demo`: the whole story on an embedded AWS emulator, with the real commands, no account needed.
+
+It starts moto's server on 127.0.0.1, seeds a central model registry and the three accounts' buckets, copies the
+example desired state into a temporary git repository, and then runs `plan`, `apply`, a merge-request edit, and
+console drift, narrating each step.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+GIT = ["git", "-c", "user.name=Dana Scientist", "-c", "user.email=dana@example.com", "-c", "init.defaultBranch=main"]
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", default="desired_state", help="desired state to start from")
+
+
+def run(args: argparse.Namespace) -> int:
+    from controller.aws import console
+    from controller.aws.emulator import Emulator, create_bucket, register_version, seed_registry
+    from controller.desired import load
+
+    loaded = load(args.directory)
+    if loaded.problems:
+        for problem in loaded.problems:
+            print(problem)
+        return 1
+    state = loaded.state
+    with Emulator() as emulator, tempfile.TemporaryDirectory(prefix="smgitops-demo-") as scratch:
+        _use_emulator(emulator.url)
+        clients = emulator.clients()
+        repo = Path(scratch) / "fleet"
+        shutil.copytree(args.directory, repo / "desired_state")
+        _git(repo, "init", "-q")
+        _commit(repo, "Declare the fleet")
+        desired = "desired_state"
+        os.chdir(repo)
+        groups = _seed(clients, state, seed_registry=seed_registry, create_bucket=create_bucket)
+        churn_versions = groups.get("churn", 0)
+
+        _step("The emulated accounts start empty, but for a model registry with a few trained versions.")
+        print(", ".join(f"{group}: versions 1-{count}, all PendingManualApproval" for group, count in groups.items()))
+        _step("What git declares (smgitops show):")
+        smgitops(["show", desired])
+        _step("smgitops plan: everything is to be created, versions approved.")
+        smgitops(["plan", desired])
+        _step("smgitops apply: converge every account.")
+        smgitops(["apply", "--yes", desired])
+        _step("smgitops plan again: nothing to do.")
+        smgitops(["plan", desired])
+
+        new_version = churn_versions + 1
+        _step(f"Training registers churn version {new_version}; it waits for approval.")
+        register_version(clients, state.registry, group="churn", number=new_version, bucket=_registry_bucket(state))
+        staging = repo / "desired_state" / "staging" / "churn.yaml"
+        _step(f"A data scientist opens a merge request: staging/churn.yaml approvedVersion -> {new_version}.")
+        _bump(staging, new_version)
+        print(_git(repo, "diff", "--", "desired_state").stdout.strip())
+        _step("The plan posted on the merge request (smgitops plan --format markdown):")
+        smgitops(["plan", "--format", "markdown", desired])
+        _commit(repo, f"Promote churn {new_version} to staging")
+        _step("The merge lands; smgitops apply converges staging.")
+        smgitops(["apply", "--yes", desired])
+
+        _step("Someone approves churn version 2 in the console and moves the staging schedule to 09:00.")
+        console.set_approval(clients, state.registry, group="churn", version=2)
+        staging_env = state.environments["staging"]
+        console.edit_schedule(
+            clients, staging_env.target, group="smgitops-staging", name="churn-batch-inference",
+            ScheduleExpression="cron(0 9 * * ? *)",
+        )
+        _step("smgitops plan shows the drift:")
+        smgitops(["plan", desired])
+        _step("smgitops apply reverts it; git stays the truth.")
+        smgitops(["apply", "--yes", desired])
+        status = console.approval_status(clients, state.registry, group="churn", version=2)
+        print(f"churn version 2 is {status} again.")
+        _step("Final plan:")
+        return smgitops(["plan", "--detailed-exitcode", desired])
+
+
+def _seed(clients, state, *, seed_registry, create_bucket) -> dict[str, int]:
+    for environment in state.environments.values():
+        bucket = environment.artifacts.removeprefix("s3://").split("/", 1)[0]
+        create_bucket(clients, environment.target, bucket)
+    groups = {}
+    for deployment in state.deployments:
+        declared = max([deployment.approved_version, *deployment.rejected_versions])
+        groups[deployment.model_package_group] = max(groups.get(deployment.model_package_group, 0), declared)
+    for group, count in sorted(groups.items()):
+        seed_registry(clients, state.registry, group=group, versions=count, bucket=_registry_bucket(state))
+    return groups
+
+
+def _registry_bucket(state) -> str:
+    return f"registry-{state.registry.account}-models"
+
+
+def _use_emulator(url: str) -> None:
+    """The commands below find the emulator the way they find AWS: endpoint and credentials from the environment."""
+    for name in ("AWS_PROFILE", "AWS_SESSION_TOKEN", "AWS_ROLE_ARN", "AWS_WEB_IDENTITY_TOKEN_FILE"):
+        os.environ.pop(name, None)
+    os.environ.update(
+        AWS_ENDPOINT_URL=url,
+        AWS_ACCESS_KEY_ID="demo",
+        AWS_SECRET_ACCESS_KEY="demo",
+        AWS_DEFAULT_REGION="us-east-1",
+        AWS_CONFIG_FILE=os.devnull,
+        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
+    )
+
+
+def smgitops(argv: list[str]) -> int:
+    """Run a real `smgitops` command, as a user would type it."""
+    print(f"$ smgitops {' '.join(argv)}", flush=True)
+    return subprocess.run([sys.executable, "-m", "controller.main", *argv], check=False).returncode
+
+
+def _bump(path: Path, version: int) -> None:
+    lines = path.read_text().splitlines(keepends=True)
+    path.write_text("".join(f"approvedVersion: {version}\n" if line.startswith("approvedVersion:") else line
+                            for line in lines))
+
+
+def _git(repo: Path, *arguments: str) -> subprocess.CompletedProcess:
+    return subprocess.run([*GIT, *arguments], cwd=repo, check=True, capture_output=True, text=True)
+
+
+def _commit(repo: Path, message: str) -> None:
+    _git(repo, "add", "-A")
+    _git(repo, "commit", "-q", "-m", message)
+
+
+def _step(text: str) -> None:
+    print(f"\n== {text}\n", flush=True)
