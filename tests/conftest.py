@@ -8,11 +8,14 @@ tests need no AWS variables or files and cannot reach a real account.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
 from controller.aws.clients import Clients
 from controller.aws.emulator import Emulator
+from controller.commands.demo import seed_example
+from controller.desired import load
 
 
 @pytest.fixture(scope="session")
@@ -34,3 +37,21 @@ def aws_one_attempt(emulator: Emulator) -> Iterator[Clients]:
     emulator.reset()
     with emulator.clients(region="us-east-1", max_attempts=1) as clients:
         yield clients
+
+
+EXAMPLE = Path(__file__).resolve().parents[1] / "desired_state"
+
+
+@pytest.fixture
+def example_state():
+    """The example desired state of the repository, loaded and valid."""
+    loaded = load(EXAMPLE, revision="rev1")
+    assert loaded.problems == ()
+    return loaded.state
+
+
+@pytest.fixture
+def fleet(aws: Clients, example_state):
+    """The emulated accounts' starting point for the example: buckets and registry versions. Yields the state."""
+    seed_example(aws, example_state)
+    return example_state

@@ -174,3 +174,18 @@ def _put_version_artifacts(
         "constraints": put_json(clients, **put, key=f"{prefix}/baseline/constraints.json", document=constraints),
         "evaluation": put_json(clients, **put, key=f"{prefix}/evaluation.json", document=evaluation),
     }
+
+
+def seed_fleet(
+    clients: Clients,
+    *,
+    registry: Target,
+    registry_bucket: str,
+    groups: dict[str, int],
+    buckets: list[tuple[Target, str]],
+) -> None:
+    """The starting point of a fleet: buckets in each account, and each model package group with N versions."""
+    for target, bucket in buckets:
+        create_bucket(clients, target, bucket)
+    for group, count in sorted(groups.items()):
+        seed_registry(clients, registry, group=group, versions=count, bucket=registry_bucket)

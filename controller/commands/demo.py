@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from controller.aws import console
-    from controller.aws.emulator import Emulator, create_bucket, register_version, seed_registry
+    from controller.aws.emulator import Emulator, register_version
     from controller.desired import load
 
     loaded = load(args.directory)
@@ -42,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         _commit(repo, "Declare the fleet")
         desired = "desired_state"
         os.chdir(repo)
-        groups = _seed(clients, state, seed_registry=seed_registry, create_bucket=create_bucket)
+        groups = seed_example(clients, state)
         churn_versions = groups.get("churn", 0)
 
         _step("The emulated accounts start empty, but for a model registry with a few trained versions.")
@@ -58,7 +58,7 @@ def run(args: argparse.Namespace) -> int:
 
         new_version = churn_versions + 1
         _step(f"Training registers churn version {new_version}; it waits for approval.")
-        register_version(clients, state.registry, group="churn", number=new_version, bucket=_registry_bucket(state))
+        register_version(clients, state.registry, group="churn", number=new_version, bucket=registry_bucket(state))
         staging = repo / "desired_state" / "staging" / "churn.yaml"
         _step(f"A data scientist opens a merge request: staging/churn.yaml approvedVersion -> {new_version}.")
         _bump(staging, new_version)
@@ -86,20 +86,24 @@ def run(args: argparse.Namespace) -> int:
         return smgitops(["plan", "--detailed-exitcode", desired])
 
 
-def _seed(clients, state, *, seed_registry, create_bucket) -> dict[str, int]:
-    for environment in state.environments.values():
-        bucket = environment.artifacts.removeprefix("s3://").split("/", 1)[0]
-        create_bucket(clients, environment.target, bucket)
-    groups = {}
+def seed_example(clients, state) -> dict[str, int]:
+    """Buckets for every environment's artifacts, and enough versions for every version the files name."""
+    from controller.aws.emulator import seed_fleet
+
+    groups: dict[str, int] = {}
     for deployment in state.deployments:
         declared = max([deployment.approved_version, *deployment.rejected_versions])
         groups[deployment.model_package_group] = max(groups.get(deployment.model_package_group, 0), declared)
-    for group, count in sorted(groups.items()):
-        seed_registry(clients, state.registry, group=group, versions=count, bucket=_registry_bucket(state))
+    buckets = [
+        (environment.target, environment.artifacts.removeprefix("s3://").split("/", 1)[0])
+        for environment in state.environments.values()
+    ]
+    seed_fleet(clients, registry=state.registry, registry_bucket=registry_bucket(state), groups=groups,
+               buckets=buckets)
     return groups
 
 
-def _registry_bucket(state) -> str:
+def registry_bucket(state) -> str:
     return f"registry-{state.registry.account}-models"
 
 
