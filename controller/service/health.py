@@ -1,0 +1,141 @@
+"""HTTP endpoints of the long-running controller: `/healthz`, `/readyz` and Prometheus `/metrics`.
+
+The service loop owns a `ServiceState`, updates it as it fetches the source, takes or loses the lease and
+finishes reconciles, and starts a `HealthServer` on it (ECS container health checks and Prometheus scrape
+this). `/healthz` answers 200 while the process serves; `/readyz` answers 200 only when the controller is
+doing its job, else 503 with a one-line reason. A standard-library HTTP server in a daemon thread is enough.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Literal
+
+from prometheus_client import CollectorRegistry
+from prometheus_client.exposition import choose_encoder
+
+LeaseState = Literal["unknown", "leader", "standby"]
+
+
+@dataclass
+class ServiceState:
+    """What readiness depends on; read and written from any thread through `update` and `readiness`."""
+
+    source_fetched: bool = False
+    """The desired state was fetched (git cloned or directory read) at least once."""
+    lease_state: LeaseState = "unknown"
+    """`leader` (this replica writes), `standby` (another one does) or `unknown` (not asked yet)."""
+    last_reconcile_at: float | None = None
+    """Unix time the last reconcile finished, whatever its outcome."""
+    max_staleness: float = 900.0
+    """Seconds after which the leader's last reconcile is too old to call it ready."""
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
+
+    def update(self, **fields: object) -> None:
+        """Set some fields at once, e.g. `state.update(last_reconcile_at=time.time())`."""
+        with self._lock:
+            for name, value in fields.items():
+                if name.startswith("_") or not hasattr(self, name):
+                    raise AttributeError(f"ServiceState has no field {name}")
+                setattr(self, name, value)
+
+    def readiness(self, now: float | None = None) -> tuple[bool, str]:
+        """(ready, one-line reason). A standby does not reconcile, so staleness is asked of the leader only."""
+        now = time.time() if now is None else now
+        with self._lock:
+            fetched, lease, last, limit = (
+                self.source_fetched, self.lease_state, self.last_reconcile_at, self.max_staleness
+            )
+        if not fetched:
+            return False, "desired state not fetched yet"
+        if lease not in ("leader", "standby"):
+            return False, "lease state unknown"
+        if lease == "standby":
+            return True, "ready: standby, another replica holds the lease"
+        if last is None:
+            return False, "no reconcile finished yet"
+        age = now - last
+        if age > limit:
+            return False, f"last reconcile finished {age:.0f}s ago (more than {limit:.0f}s)"
+        return True, f"ready: leader, last reconcile {age:.0f}s ago"
+
+
+class HealthServer:
+    """Serves the endpoints on `host:port` (port 0 picks a free one; `.port` says which) until `stop()`."""
+
+    def __init__(
+        self,
+        port: int,
+        *,
+        state: ServiceState,
+        host: str = "0.0.0.0",
+        registry: CollectorRegistry | None = None,
+    ) -> None:
+        """`registry` is what `/metrics` serves: pass `Metrics.registry` (default: an empty registry)."""
+        self.state = state
+        self.registry = registry if registry is not None else CollectorRegistry()
+        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
+        self._server.daemon_threads = True
+        self._thread: threading.Thread | None = None
+
+    @property
+    def port(self) -> int:
+        return self._server.server_address[1]
+
+    def start(self) -> HealthServer:
+        self._thread = threading.Thread(target=self._server.serve_forever, name="health", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        if self._thread is not None:
+            self._server.shutdown()
+            self._thread.join()
+            self._thread = None
+        self._server.server_close()
+
+    def __enter__(self) -> HealthServer:
+        return self.start()
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.stop()
+
+    def respond(self, path: str, accept: str | None = None) -> tuple[int, str, bytes]:
+        """(status, content type, body) for a GET of `path`; `accept` picks the metrics format (text 0.0.4 by
+        default, OpenMetrics when Prometheus asks for it)."""
+        route = path.split("?", 1)[0]
+        if route == "/healthz":
+            return 200, "text/plain; charset=utf-8", b"ok\n"
+        if route == "/readyz":
+            ready, reason = self.state.readiness()
+            return (200 if ready else 503), "text/plain; charset=utf-8", f"{reason}\n".encode()
+        if route == "/metrics":
+            encode, content_type = choose_encoder(accept or "")
+            return 200, content_type, encode(self.registry)
+        return 404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz or /metrics\n"
+
+
+def _handler_for(server: HealthServer) -> type[BaseHTTPRequestHandler]:
+    class Handler(BaseHTTPRequestHandler):
+        def do_GET(self) -> None:
+            self._send(include_body=True)
+
+        def do_HEAD(self) -> None:
+            self._send(include_body=False)
+
+        def _send(self, *, include_body: bool) -> None:
+            status, content_type, body = server.respond(self.path, self.headers.get("Accept"))
+            self.send_response(status)
+            self.send_header("Content-Type", content_type)
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            if include_body:
+                self.wfile.write(body)
+
+        def log_message(self, format: str, *args: object) -> None:
+            """Probes arrive every few seconds; they are not worth a log line each."""
+
+    return Handler
