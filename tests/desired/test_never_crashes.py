@@ -83,13 +83,16 @@ def _paths(value, prefix=()):
             yield from _paths(child, (*prefix, index))
 
 
-PATHS = [path for path in _paths(DEPLOYMENT) if path]
+ENVIRONMENTS_DATA = yaml.safe_load(ENVIRONMENTS)
+PATHS = [("deployment", path) for path in _paths(DEPLOYMENT) if path]
+PATHS += [("environments", path) for path in _paths(ENVIRONMENTS_DATA) if path]
 
 
 @SETTINGS
 @given(st.sampled_from(PATHS), VALUES | st.just("<remove>"))
-def test_the_example_with_one_value_changed(path, replacement):
-    mutated = copy.deepcopy(DEPLOYMENT)
+def test_the_examples_with_one_value_changed(where, replacement):
+    kind, path = where
+    mutated = copy.deepcopy(DEPLOYMENT if kind == "deployment" else ENVIRONMENTS_DATA)
     parent = mutated
     for part in path[:-1]:
         parent = parent[part]
@@ -97,4 +100,8 @@ def test_the_example_with_one_value_changed(path, replacement):
         del parent[path[-1]]
     else:
         parent[path[-1]] = replacement
-    validate(deployment=yaml.safe_dump(mutated, allow_unicode=True).encode("utf-8", errors="surrogatepass"))
+    text = yaml.safe_dump(mutated, allow_unicode=True).encode("utf-8", errors="surrogatepass")
+    if kind == "deployment":
+        validate(deployment=text)
+    else:
+        validate(environments=text, deployment=yaml.safe_dump(DEPLOYMENT).encode())
