@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from pathlib import Path
 
 DEFAULT_OUT = "schemas"
 
@@ -20,8 +21,6 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from pathlib import Path
-
     from controller.desired.schemacheck import SCHEMA_DIR
 
     out = Path(args.out)
@@ -35,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def _write(content: bytes, target) -> None:
+def _write(content: bytes, target: Path) -> None:
     if target.is_file() and target.read_bytes() == content:
         print(f"{target}: up to date")
         return

@@ -8,6 +8,10 @@ the same problem lines as `validate` and exit 1. Reads only the files, never AWS
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from controller.desired.model import Deployment, DesiredState, Environment, MetricThreshold
 
 DEFAULT_DIR = "desired_state"
 
@@ -28,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def render(state) -> list[str]:
+def render(state: DesiredState) -> list[str]:
     """The lines of the three tables for a `DesiredState`."""
     registry = state.registry
     lines = [f"{state.root} @ {state.revision}: model registry in {registry.account} ({registry.region})", ""]
@@ -40,7 +44,7 @@ def render(state) -> list[str]:
     return lines
 
 
-def _environment_row(environment) -> tuple[str, ...]:
+def _environment_row(environment: Environment) -> tuple[str, ...]:
     notes = ["suspended"] if environment.suspended else []
     if environment.change_windows:
         windows = ", ".join(f"{w.schedule} {w.timezone} for {w.duration_minutes}m" for w in environment.change_windows)
@@ -49,7 +53,7 @@ def _environment_row(environment) -> tuple[str, ...]:
             environment.drift, "yes" if environment.prune else "no", "; ".join(notes) or "-")
 
 
-def _versions(state) -> list[str]:
+def _versions(state: DesiredState) -> list[str]:
     names = list(state.environments)
     approved = {deployment.key: deployment.approved_version for deployment in state.deployments}
     models = sorted({deployment.model for deployment in state.deployments})
@@ -57,7 +61,7 @@ def _versions(state) -> list[str]:
     return _table(("APPROVED VERSION", *names), rows)
 
 
-def _deployment_row(deployment) -> tuple[str, ...]:
+def _deployment_row(deployment: Deployment) -> tuple[str, ...]:
     batch = deployment.batch_inference
     version = str(deployment.approved_version)
     if deployment.rejected_versions:
@@ -67,20 +71,20 @@ def _deployment_row(deployment) -> tuple[str, ...]:
     return (deployment.environment, model, version, schedule, _thresholds(deployment), _training(deployment))
 
 
-def _thresholds(deployment) -> str:
+def _thresholds(deployment: Deployment) -> str:
     parts = [f"violations<={deployment.thresholds.data_quality_max_violations}"]
     if deployment.thresholds.model_quality:
         parts.append(_bound(deployment.thresholds.model_quality))
     return ", ".join(parts)
 
 
-def _bound(threshold) -> str:
+def _bound(threshold: MetricThreshold) -> str:
     if threshold.max is not None:
         return f"{threshold.metric}<={threshold.max:g}"
     return f"{threshold.metric}>={threshold.min:g}"
 
 
-def _training(deployment) -> str:
+def _training(deployment: Deployment) -> str:
     training = deployment.training
     if training is None:
         return "-"

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Sequence
 
 DEFAULT_DIR = "desired_state"
 
@@ -30,7 +31,7 @@ def run(args: argparse.Namespace) -> int:
     return 0
 
 
-def print_problems(problems) -> None:
+def print_problems(problems: Sequence[object]) -> None:
     """The problem lines on stdout, their count on stderr."""
     for problem in problems:
         print(problem)
