@@ -53,6 +53,7 @@ def run(args: argparse.Namespace) -> int:
         clients=clients,
         environments=args.environments,
         models=args.models,
+        ignore_change_windows=args.ignore_change_windows,
         saved_plan=saved,
         confirm=confirm,
         on_change=_print_change,
@@ -73,7 +74,7 @@ def _print_change(change, error: str | None) -> None:
 def _report(outcome, render) -> int:
     if outcome.reason == "plan-error":
         for error in outcome.plan.errors:
-            print(f"error: {error}", file=sys.stderr)
+            print(error, file=sys.stderr)
         print(f"apply: {outcome.message}", file=sys.stderr)
         return 1
     if outcome.reason == "stale-plan":

@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
+
+IGNORE_CHANGE_WINDOWS_VARIABLE = "SMGITOPS_IGNORE_CHANGE_WINDOWS"
 
 
 def add_selection(parser: argparse.ArgumentParser) -> None:
@@ -15,6 +18,19 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
     parser.add_argument("--revision", help="the revision to record (default: the directory's git commit)")
     parser.add_argument("--stats", action="store_true", help="print AWS calls made and time taken")
+    add_change_window_override(parser)
+
+
+def add_change_window_override(parser: argparse.ArgumentParser) -> None:
+    """`--ignore-change-windows`, on by default when $SMGITOPS_IGNORE_CHANGE_WINDOWS is 1, true, yes or on."""
+    enabled = os.environ.get(IGNORE_CHANGE_WINDOWS_VARIABLE, "").strip().lower() in ("1", "true", "yes", "on")
+    parser.add_argument(
+        "--ignore-change-windows",
+        action="store_true",
+        default=enabled,
+        help=f"emergency: change environments outside their change windows; the plan records it "
+        f"(also ${IGNORE_CHANGE_WINDOWS_VARIABLE}=1)",
+    )
 
 
 def load_state(args: argparse.Namespace):

@@ -27,12 +27,20 @@ def run(args: argparse.Namespace) -> int:
         return 1
     stopwatch = Stopwatch()
     clients = make_clients(args)
-    plan = make_plan(state, clients=clients, environments=args.environments, models=args.models)
+    plan = make_plan(
+        state,
+        clients=clients,
+        environments=args.environments,
+        models=args.models,
+        ignore_change_windows=args.ignore_change_windows,
+    )
     sys.stdout.write(render(plan, args.format))
     if args.out:
         Path(args.out).write_text(plan.to_json())
     if args.stats:
         stopwatch.report(clients)
     if plan.errors:
+        for error in plan.errors:
+            print(error, file=sys.stderr)
         return 1
     return 2 if args.detailed_exitcode and plan.has_changes else 0

@@ -211,3 +211,18 @@ def test_ignoring_change_windows_applies_and_is_recorded_in_the_plan(make_state)
     assert set(holds(plan).values()) == {None}
     assert plan.overrides == (f"prod: {HOLD}; applied anyway (--ignore-change-windows)",)
     assert plan.to_dict()["overrides"] == list(plan.overrides)
+
+
+@pytest.mark.parametrize(
+    ("variable", "flag", "expected"),
+    [(None, [], False), ("1", [], True), (None, ["--ignore-change-windows"], True), ("no", [], False)],
+)
+def test_the_override_comes_from_the_flag_or_the_environment_variable(monkeypatch, variable, flag, expected):
+    from controller.main import build_parser
+
+    if variable is None:
+        monkeypatch.delenv("SMGITOPS_IGNORE_CHANGE_WINDOWS", raising=False)
+    else:
+        monkeypatch.setenv("SMGITOPS_IGNORE_CHANGE_WINDOWS", variable)
+    for verb in ("plan", "apply"):
+        assert build_parser().parse_args([verb, *flag]).ignore_change_windows is expected
