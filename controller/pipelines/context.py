@@ -55,7 +55,7 @@ class TemplateContext:
         """The pipeline parameter `name`, typed as the desired state supplies it; its default comes later."""
         if name not in self._types:
             supplied = ", ".join(sorted(self._types)) or "none"
-            raise KeyError(f"the deployment supplies no parameter {name!r} (it supplies: {supplied})")
+            raise LookupError(f"the deployment supplies no parameter {name!r} (it supplies: {supplied})")
         if name not in self._parameters:
             self._parameters[name] = _PARAMETER_CLASSES[self._types[name]](name=name)
         return self._parameters[name]

@@ -24,6 +24,7 @@ from controller.pipelines import metrics
 from controller.pipelines.model import ParameterValue, PipelineSpec, RenderError
 
 TEMPLATES_DIR = Path(__file__).parent / "templates"
+SCRIPTS_DIR = Path(__file__).parent / "scripts"
 
 MODEL_PACKAGE_ARN = "ModelPackageArn"
 INPUT_S3_URI = "InputS3Uri"

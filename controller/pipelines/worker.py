@@ -76,13 +76,13 @@ def build_definition(job: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str
 def _bind(definition: dict[str, Any], step_name: str, field: str, parameter_name: str) -> None:
     step = _find_step(definition.get("Steps", []), step_name)
     if step is None:
-        raise KeyError(f"cannot bind {field} to {parameter_name}: the pipeline has no step {step_name!r}")
+        raise LookupError(f"cannot bind {field} to {parameter_name}: the pipeline has no step {step_name!r}")
     *parents, leaf = field.split(".")
     target = step["Arguments"]
     for key in parents:
         target = target.get(key) if isinstance(target, dict) else None
     if not isinstance(target, dict) or leaf not in target:
-        raise KeyError(f"cannot bind {field} to {parameter_name}: step {step_name} has no such field")
+        raise LookupError(f"cannot bind {field} to {parameter_name}: step {step_name} has no such field")
     target[leaf] = {"Get": f"Parameters.{parameter_name}"}
 
 

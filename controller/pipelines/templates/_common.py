@@ -9,7 +9,6 @@ option and the threshold parameters (`RegisterMaxMse`), so the definition reads 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from pathlib import Path
 from typing import Any
 
 from sagemaker.core.processing import Processor
@@ -21,9 +20,8 @@ from sagemaker.mlops.workflow.steps import ProcessingStep
 
 from controller.pipelines import metrics
 from controller.pipelines.context import TemplateContext
-from controller.pipelines.parameters import INSTANCE_TYPE
+from controller.pipelines.parameters import INSTANCE_TYPE, SCRIPTS_DIR
 
-SCRIPTS_DIR = Path(__file__).resolve().parents[1] / "scripts"
 SKLEARN_VERSION = "1.2-1"
 XGBOOST_VERSION = "1.7-1"
 CODE_PATH = "/opt/ml/processing/input/code"

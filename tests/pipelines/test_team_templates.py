@@ -1,0 +1,95 @@
+"""A team's own template module: the README's example renders; a bad one fails with one line, offline."""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import re
+from pathlib import Path
+
+import pytest
+from state_factory import churn, example_state, flatten, parameters
+
+from controller.pipelines import RenderError, pipelines_for, render_many, specs_for
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def readme_template() -> str:
+    section = README.read_text().split("\n### Your own template\n", 1)[1]
+    (code,) = re.findall(r"^```python\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
+    return code
+
+
+def with_template(environment: str, template: str, *, model: str = "churn"):
+    deployment = churn(environment, model=model, source=f"{environment}/{model}.yaml")
+    batch = dataclasses.replace(deployment.batch_inference, template=template, pipeline=f"{model}-scoring")
+    return dataclasses.replace(deployment, batch_inference=batch)
+
+
+def test_the_readme_template_renders(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("SMGITOPS_CACHE_DIR", str(tmp_path / "cache"))
+    templates = tmp_path / "desired_state" / "templates"
+    templates.mkdir(parents=True)
+    (templates / "scoring.py").write_text(readme_template())
+    (templates / "publish.py").write_text("print('published')\n")
+    deployment = with_template("prod", "templates/scoring.py")
+    state = example_state(deployment, root=str(tmp_path / "desired_state"))
+
+    (pipeline,) = pipelines_for(state, deployment)
+
+    document = json.loads(pipeline.definition)
+    assert flatten(document) == [
+        ("", "CreateModel", "Model"),
+        ("", "Score", "Transform"),
+        ("", "Publish", "Processing"),
+    ]
+    assert parameters(document) == {
+        "InputS3Uri": ("String", "s3://acme-prod/churn/inference/"),
+        "InstanceCount": ("Integer", 2),
+        "InstanceType": ("String", "ml.m5.xlarge"),
+        "ModelPackageArn": ("String", "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/7"),
+        "OutputS3Uri": ("String", "s3://acme-prod/churn/predictions/"),
+    }
+    (artifact,) = pipeline.artifacts
+    assert artifact.local_path == str(templates / "publish.py")
+    assert artifact.s3_uri == f"s3://acme-prod-mlops/smgitops/code/{artifact.sha256}/publish.py"
+    assert pipeline.template == "templates/scoring.py"
+
+
+BAD_TEMPLATES = {
+    "network": (
+        "import socket\n\ndef build(context):\n    socket.create_connection(('example.com', 443))\n",
+        "OfflineViolation: rendering is offline, but something tried to look up example.com",
+    ),
+    "aws": (
+        "def build(context):\n    context.session.sagemaker_client.list_pipelines()\n",
+        "NoCredentialsError: Unable to locate credentials",
+    ),
+    "unknown": (
+        "def build(context):\n    context.parameter('TrainingInputS3Uri')\n    return []\n",
+        "LookupError: the deployment supplies no parameter 'TrainingInputS3Uri' (it supplies: GroundTruthS3Uri, "
+        "InputS3Uri, InstanceCount, InstanceType, MaxDataQualityViolations, ModelPackageArn, ModelQualityMaxMse, "
+        "OutputS3Uri)",
+    ),
+    "nobuild": ("STEPS = []\n", "AttributeError: nobuild.py defines no build(context) function"),
+    "broken": ("def build(context):\n    return [\n", "SyntaxError: '[' was never closed (broken.py, line 2)"),
+}
+
+
+def test_bad_templates_fail_with_one_line_each(tmp_path: Path) -> None:
+    (tmp_path / "templates").mkdir()
+    deployments = []
+    for name, (source, _) in BAD_TEMPLATES.items():
+        (tmp_path / "templates" / f"{name}.py").write_text(source)
+        deployments.append(with_template("prod", f"templates/{name}.py", model=name))
+    state = example_state(*deployments, root=str(tmp_path))
+    specs = [spec for deployment in deployments for spec in specs_for(state, deployment)]
+
+    with pytest.raises(RenderError) as raised:
+        render_many(specs, cache_dir=tmp_path / "cache")
+
+    assert str(raised.value).splitlines() == [
+        f"prod/{name}.yaml: templates/{name}.py: {message}" for name, (_, message) in BAD_TEMPLATES.items()
+    ]
+    assert not list((tmp_path / "cache").rglob("*.json"))
