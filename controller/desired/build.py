@@ -71,6 +71,8 @@ def _deployment(document: Document) -> Deployment:
         environment=document.environment,
         model=data["model"],
         source=document.relative,
+        path=document.path,
+        positions={key: document.position((key,)) for key in document.data},
         model_package_group=data["modelPackageGroup"],
         approved_version=int(data["approvedVersion"]),
         batch_inference=_batch_inference(data["batchInference"]),

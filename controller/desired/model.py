@@ -7,6 +7,7 @@ The loader builds these only after structure, schema and semantic checks pass; e
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from collections.abc import Mapping
 from typing import Literal
 
 DriftMode = Literal["enforce", "warn", "ignore"]
@@ -143,6 +144,15 @@ class Deployment:
     suspended: bool = False
     adopt: bool = False
     """Take ownership of same-name resources that exist but were not created by smgitops."""
+    path: str = field(default="", compare=False)
+    """The file as the user named it (`desired_state/prod/churn.yaml`), for messages."""
+    positions: Mapping[str, tuple[int, int]] = field(default_factory=dict, compare=False)
+    """Line and column of each top-level field's value, for messages about this file found after loading."""
+
+    def locate(self, field_name: str) -> str:
+        """`desired_state/prod/churn.yaml:4:18`: where a message about `field_name` should point."""
+        line, column = self.positions.get(field_name, (1, 1))
+        return f"{self.path or self.source}:{line}:{column}"
 
     @property
     def key(self) -> tuple[str, str]:

@@ -16,7 +16,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
-from controller.desired.model import REGISTRY, DesiredState
+from controller.desired.model import REGISTRY, Deployment, DesiredState
 from controller.kinds.base import Live, ReadScope, Resource, spec_hash
 
 NAME = "approval"
@@ -40,39 +40,37 @@ REVISION_KEY = "smgitops/revision"
 
 def desired(state: DesiredState) -> list[Resource]:
     approvers: dict[tuple[str, int], set[str]] = defaultdict(set)
-    sources: dict[tuple[str, int], str] = {}
-    rejected: dict[tuple[str, int], str] = {}
+    declared_by: dict[tuple[str, int], Deployment] = {}
+    rejected: dict[tuple[str, int], Deployment] = {}
     for deployment in sorted(state.deployments, key=lambda d: d.source):
         key = (deployment.model_package_group, deployment.approved_version)
         approvers[key].add(deployment.environment)
-        sources.setdefault(key, deployment.source)
+        declared_by.setdefault(key, deployment)
         for version in deployment.rejected_versions:
-            rejected.setdefault((deployment.model_package_group, version), deployment.source)
+            rejected.setdefault((deployment.model_package_group, version), deployment)
     resources = []
     for (group, version), environments in sorted(approvers.items()):
         spec = {"status": APPROVED, "environments": sorted(environments)}
-        resources.append(_resource(state, group, version, spec, sources[(group, version)], "approvedVersion"))
-    for (group, version), source in sorted(rejected.items()):
+        resources.append(_resource(state, version, spec, declared_by[(group, version)], "approvedVersion"))
+    for (group, version), deployment in sorted(rejected.items()):
         if (group, version) not in approvers:
             spec = {"status": REJECTED, "environments": []}
-            resources.append(_resource(state, group, version, spec, source, "rejectedVersions"))
+            resources.append(_resource(state, version, spec, deployment, "rejectedVersions"))
     return resources
 
 
-def _resource(
-    state: DesiredState, group: str, version: int, spec: dict, source: str, breadcrumb: str
-) -> Resource:
-    arn = (
-        f"arn:aws:sagemaker:{state.registry.region}:{state.registry.account}:model-package/{group}/{version}"
-    )
+def _resource(state: DesiredState, version: int, spec: dict, deployment: Deployment, breadcrumb: str) -> Resource:
+    group = deployment.model_package_group
+    arn = f"arn:aws:sagemaker:{state.registry.region}:{state.registry.account}:model-package/{group}/{version}"
     return Resource(
         kind=NAME,
         name=f"{group}/{version}",
         environment=REGISTRY,
         target=state.registry,
         spec=spec,
-        source=source,
+        source=deployment.source,
         breadcrumb=breadcrumb,
+        location=deployment.locate(breadcrumb),
         model=group,
         payload={"arn": arn, "revision": state.revision},
     )
@@ -81,8 +79,8 @@ def _resource(
 def missing(resource: Resource) -> str:
     group, version = resource.name.rsplit("/", 1)
     return (
-        f"{resource.source}: {resource.breadcrumb}: version {version} does not exist in model package group "
-        f"{group} (account {resource.target.account})"
+        f"{resource.location or resource.source}: {resource.breadcrumb}: version {version} does not exist in "
+        f"model package group {group} (account {resource.target.account})"
     )
 
 

@@ -40,6 +40,8 @@ class Resource:
     source: str
     """The desired-state file that declares it (`prod/churn.yaml`)."""
     breadcrumb: str = ""
+    location: str = ""
+    """`file:line:col` of the declaration, for plan errors (`desired_state/prod/churn.yaml:4:18`)."""
     """The breadcrumb in `source` that declares it, for error messages (`approvedVersion`)."""
     model: str | None = None
     payload: Mapping[str, Any] = field(default_factory=dict)

@@ -87,8 +87,11 @@ def test_unknown_version_is_one_line_and_nothing_is_written(smgitops, desired, a
     path.write_text(path.read_text().replace("approvedVersion: 7", "approvedVersion: 42"))
     result = smgitops("apply", "--yes", str(desired))
     assert result.returncode == 1
-    assert "version 42 does not exist in model package group churn" in result.stderr
-    assert "nothing was written" in result.stderr
+    assert result.stderr.splitlines() == [
+        f"{desired}/prod/churn.yaml:4:18: approvedVersion: version 42 does not exist in model package group churn "
+        "(account 111111111111)",
+        "apply: 1 error(s); nothing was written",
+    ]
     assert pipelines_in(aws, fleet, "dev") == []
 
 

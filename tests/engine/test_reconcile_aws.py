@@ -89,9 +89,10 @@ def test_an_unknown_version_is_a_plan_error_and_nothing_is_written(aws, fleet):
     before = aws.calls.snapshot()
     outcome = reconcile(broken, clients=aws)
     assert outcome.reason == "plan-error"
-    assert outcome.plan.errors == (
-        "prod/churn.yaml: approvedVersion: version 42 does not exist in model package group churn "
-        "(account 111111111111)",
+    [error] = outcome.plan.errors
+    assert error.endswith(
+        "desired_state/prod/churn.yaml:4:18: approvedVersion: version 42 does not exist in model package group churn "
+        "(account 111111111111)"
     )
     assert aws.calls.since(before).writes == 0
 
