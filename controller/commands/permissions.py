@@ -23,7 +23,12 @@ def policies() -> dict[str, dict]:
     for name, kind in KINDS.items():
         role = "registry" if kind.SCOPE == "registry" else "deploy"
         statements[role].append(
-            {"Sid": f"Smgitops{name.title()}", "Effect": "Allow", "Action": sorted(set(kind.PERMISSIONS)), "Resource": "*"}
+            {
+                "Sid": f"Smgitops{name.title()}",
+                "Effect": "Allow",
+                "Action": sorted(set(kind.PERMISSIONS)),
+                "Resource": "*",
+            }
         )
     return {role: {"Version": "2012-10-17", "Statement": items} for role, items in statements.items()}
 

@@ -6,8 +6,8 @@ The loader builds these only after structure, schema and semantic checks pass; e
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
 from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Literal
 
 DriftMode = Literal["enforce", "warn", "ignore"]

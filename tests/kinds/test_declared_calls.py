@@ -5,20 +5,32 @@ from __future__ import annotations
 import re
 
 import pytest
+from helpers import only
 
 from controller.commands.permissions import policies
 from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds import KINDS
-from helpers import only
 
-PROTOCOL = ("NAME", "SCOPE", "ORDER", "CREATABLE", "READS", "WRITES", "PERMISSIONS", "desired", "read", "orphan", "apply")
+PROTOCOL = (
+    "NAME",
+    "SCOPE",
+    "ORDER",
+    "CREATABLE",
+    "READS",
+    "WRITES",
+    "PERMISSIONS",
+    "desired",
+    "read",
+    "orphan",
+    "apply",
+)
 
 
 @pytest.mark.parametrize("name", sorted(KINDS))
 def test_every_kind_satisfies_the_protocol(name):
     kind = KINDS[name]
     assert [attribute for attribute in PROTOCOL if not hasattr(kind, attribute)] == []
-    assert kind.NAME == name and kind.SCOPE in ("registry", "environment")
+    assert name == kind.NAME and kind.SCOPE in ("registry", "environment")
     for operation in (*kind.READS, *kind.WRITES):
         assert re.fullmatch(r"[a-z0-9-]+:[A-Z][A-Za-z0-9]+", operation), operation
     if not kind.CREATABLE:
