@@ -69,7 +69,7 @@ def markdown(plan: Plan) -> str:
         lines += [f"#### {environment} — account `{target.account}`, {target.region}", ""]
         lines += ["| | kind | name | why |", "|---|---|---|---|"]
         for change in changes:
-            lines.append(f"| `{SYMBOLS[change.action]}` | {change.kind} | `{change.name}` | {_why(change)} |")
+            lines.append(f"| `{SYMBOLS[change.action]}` | {change.kind} | `{change.name}` | {_why_cell(change)} |")
         detailed = [change for change in changes if change.diff]
         if detailed:
             lines += ["", "<details><summary>Field changes</summary>", "", "```diff"]
@@ -101,6 +101,11 @@ def _why(change: Change) -> str:
     if change.hold:
         why += f" not applied: {change.hold}"
     return why
+
+
+def _why_cell(change: Change) -> str:
+    cell = change.reason + (f" in `{change.source}`" if change.source else "")
+    return cell + (f" — **not applied**: {change.hold}" if change.hold else "")
 
 
 def _diff_rows(change: Change) -> list[str]:
