@@ -86,7 +86,9 @@ class HealthServer:
         return self._server.server_address[1]
 
     def start(self) -> HealthServer:
-        self._thread = threading.Thread(target=self._server.serve_forever, name="health", daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, kwargs={"poll_interval": 0.1}, name="health", daemon=True
+        )
         self._thread.start()
         return self
 
