@@ -1,0 +1,99 @@
+"""`smgitops run`: the long-running controller (an ECS service) — git source, loop, events, lease, health.
+
+Parses the options into `controller.service.settings.Settings`, configures structlog, builds the source,
+the clients, the health server, metrics and notifier, and runs `controller.service.loop.Controller` until
+SIGTERM (or `--max-cycles` full reconciles). Exit code 0 after a clean stop, 1 when it cannot start.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "source", nargs="?", default="desired_state",
+        help="desired-state directory, or git URL (https://, ssh://, git@..., file://)",
+    )
+    source = parser.add_argument_group("git source")
+    source.add_argument("--branch", default="main", help="branch to follow (default: main)")
+    source.add_argument(
+        "--path", default="desired_state", help="directory in the repository holding environments.yaml"
+    )
+    source.add_argument("--workdir", type=Path, help="where to keep the clone (default: a temporary directory)")
+    loop = parser.add_argument_group("loop")
+    loop.add_argument("--interval", type=_seconds, default=60.0, help="seconds between fetches (default: 60)")
+    loop.add_argument("--resync", type=_seconds, default=600.0, help="seconds between full reconciles (600)")
+    loop.add_argument("--jitter", type=float, default=0.1, help="resync jitter, a fraction (default: 0.1)")
+    loop.add_argument("--max-cycles", type=int, help="exit 0 after this many full reconciles")
+    loop.add_argument(
+        "--calls-per-second", type=float, default=20.0, help="AWS calls per second per account; 0: no limit"
+    )
+    loop.add_argument("--backoff-base", type=_seconds, default=1.0, help="first retry delay (default: 1 s)")
+    loop.add_argument("--backoff-max", type=_seconds, default=300.0, help="longest retry delay (300 s)")
+    events = parser.add_argument_group("events")
+    events.add_argument("--queue-url", help="SQS queue that EventBridge rules deliver events to")
+    events.add_argument("--queue-role", help="role to assume to read the queue (default: own credentials)")
+    events.add_argument("--queue-region", help="the queue's region (default: from its URL, else the registry's)")
+    events.add_argument("--queue-wait", type=int, default=10, choices=range(21), metavar="0-20",
+                        help="SQS long-poll seconds (default: 10)")
+    lease = parser.add_argument_group("lease (one writer among replicas)")
+    lease.add_argument("--lease-table", help="DynamoDB table holding the lease (default: no lease)")
+    lease.add_argument("--create-lease-table", action="store_true", help="create the table when missing")
+    lease.add_argument("--lease-name", default="smgitops", help="the lease's key; replicas share it")
+    lease.add_argument("--lease-duration", type=_seconds, default=30.0, help="seconds (default: 30)")
+    lease.add_argument("--lease-role", help="role in the lease table's account (default: the registry role)")
+    lease.add_argument("--lease-region", help="the lease table's region (default: the registry's)")
+    lease.add_argument("--holder", default="", help="this replica's name in the lease (default: host-pid-random)")
+    parser.add_argument(
+        "--health-port", type=int, default=8080,
+        help="port of /healthz, /readyz and /metrics (default: 8080; 0: any free port, logged)",
+    )
+
+
+def _seconds(text: str) -> float:
+    value = float(text)
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"must not be negative: {text}")
+    return value
+
+
+def run(args: argparse.Namespace) -> int:
+    from controller.service.logging import configure_logging
+
+    configure_logging(log_format=args.log_format, level=args.log_level)
+    from controller.service.app import serve
+
+    return serve(_settings(args))
+
+
+def _settings(args: argparse.Namespace):
+    from controller.service.settings import Settings
+
+    return Settings(
+        source=args.source,
+        branch=args.branch,
+        path=args.path,
+        workdir=args.workdir,
+        interval=args.interval,
+        resync=args.resync,
+        jitter=args.jitter,
+        queue_url=args.queue_url,
+        queue_role=args.queue_role,
+        queue_region=args.queue_region,
+        queue_wait=args.queue_wait,
+        lease_table=args.lease_table,
+        lease_name=args.lease_name,
+        lease_duration=args.lease_duration,
+        lease_role=args.lease_role,
+        lease_region=args.lease_region,
+        create_lease_table=args.create_lease_table,
+        holder=args.holder,
+        health_port=args.health_port,
+        max_cycles=args.max_cycles,
+        endpoint_url=args.endpoint_url,
+        calls_per_second=args.calls_per_second or None,
+        backoff_base=args.backoff_base,
+        backoff_max=args.backoff_max,
+    )

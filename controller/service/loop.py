@@ -1,0 +1,277 @@
+"""The long-running controller: fetch the desired state, hold the lease, react to events, reconcile.
+
+`smgitops run` builds a `Controller` and calls `run()`, which returns the exit code. The loop is level-triggered
+and single-threaded where it writes: every interval it fetches the source and, on a new commit that validates,
+queues a full reconcile (a commit that does not validate is reported and the last good one stays in force); a
+full reconcile is also queued at start and every resync interval (with jitter); events from the SQS queue
+(read by a background thread) queue targeted keys. Only the lease holder takes keys from the queue, and a
+reconcile stops between write batches as soon as SIGTERM arrives or the lease can no longer be trusted;
+`stop()` then releases the lease and `run()` returns 0.
+"""
+
+from __future__ import annotations
+
+import random
+import threading
+import time
+from collections.abc import Mapping
+from dataclasses import replace
+from typing import Any
+
+from controller.aws.errors import describe
+from controller.desired import load
+from controller.desired.model import DesiredState
+from controller.pipelines import RenderError, pipelines_for
+from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
+from controller.service.lease import Lease, LeaseError, LeaseKeeper
+from controller.service.logging import bind_revision, get_logger
+from controller.service.poller import EventPoller
+from controller.service.reconciler import Reconciler
+from controller.service.settings import Settings
+from controller.service.source import Checkout, Source, SourceError
+from controller.service.workqueue import FULL, WorkQueue
+
+log = get_logger("smgitops.controller")
+
+
+class Controller:
+    def __init__(
+        self,
+        settings: Settings,
+        *,
+        source: Source,
+        clients: Any,
+        infra_clients: Any,
+        status: Any,
+        metrics: Any = None,
+        notifier: Any = None,
+        stopping: threading.Event | None = None,
+    ) -> None:
+        """`clients` make the reconciles' calls (the counted ones); `infra_clients` those of the lease and
+        the event queue; `status` is the `ServiceState` the health server reads; `stopping` is set by
+        `stop()` (share it with the source so a slow fetch is cut short)."""
+        self.settings = settings
+        self.source = source
+        self.clients = clients
+        self.infra_clients = infra_clients
+        self.status = status
+        self.metrics = metrics
+        self.notifier = notifier
+        self.queue = WorkQueue(base_delay=settings.backoff_base, max_delay=settings.backoff_max)
+        self.reconciler = Reconciler(
+            clients=clients, should_stop=self._should_stop, metrics=metrics, notifier=notifier
+        )
+        self.holder = settings.holder_id()
+        self.state: DesiredState | None = None
+        self.index = KeyIndex()
+        self.full_cycles = 0
+        self.lease: Lease | None = None
+        self._keeper: LeaseKeeper | None = None
+        self._poller: EventPoller | None = None
+        self._coordinating = False
+        self._seen: str | None = None
+        self._checkout: Checkout | None = None
+        self._stopping = stopping or threading.Event()
+        self._next_fetch = 0.0
+        self._next_resync = float("inf")
+
+    def stop(self) -> None:
+        """Ask the loop to finish the write in flight and return; safe from a signal handler."""
+        self._stopping.set()
+        self.queue.wake()
+
+    def run(self) -> int:
+        log.info("starting", source=self.source.description, holder=self.holder)
+        try:
+            while not self._stopping.is_set():
+                self._tick()
+                if self._finished():
+                    break
+                self.queue.wait(self._sleep_seconds(), until_due=self._leading())
+        except LeaseError as error:
+            log.error("cannot use the lease", error=str(error))
+            return 1
+        finally:
+            self._shutdown()
+        return 0
+
+    def _tick(self) -> None:
+        now = time.monotonic()
+        if now >= self._next_fetch:
+            self._next_fetch = now + self.settings.interval
+            self._fetch()
+        if self.state is None:
+            return
+        if not self._coordinating:
+            self._start_coordination(self.state)
+        if time.monotonic() >= self._next_resync:
+            self.queue.add(FULL)
+            self._next_resync = float("inf")
+        if self._leading():
+            keys = self.queue.take_ready()
+            if keys:
+                self._reconcile(self.state, keys)
+
+    def _fetch(self) -> None:
+        try:
+            checkout = self.source.fetch()
+        except SourceError as error:
+            log.error("fetching the desired state failed", source=self.source.description, error=str(error))
+            return
+        if checkout.fingerprint == self._seen:
+            return
+        self._seen = checkout.fingerprint
+        self._load(checkout)
+
+    def _load(self, checkout: Checkout) -> None:
+        loaded = load(checkout.root, revision=checkout.revision)
+        problems = [str(replace(problem, path=checkout.shown(problem.path))) for problem in loaded.problems]
+        if loaded.state is not None:
+            problems = render_problems(loaded.state)
+        if problems:
+            applied = self.state.revision if self.state else None
+            log.error(
+                "revision rejected: its files do not validate",
+                rejected=checkout.revision,
+                revision=applied,
+                problems=len(problems),
+                still_applying=applied,
+            )
+            for problem in problems:
+                log.error("desired-state problem", rejected=checkout.revision, problem=problem)
+            return
+        assert loaded.state is not None
+        self.source.keep(checkout)
+        self._checkout = checkout
+        self.state = loaded.state
+        self.index = KeyIndex.build(loaded.state)
+        bind_revision(loaded.state.revision)
+        self.status.update(source_fetched=True)
+        log.info("revision loaded", deployments=len(loaded.state.deployments))
+        self.queue.add(FULL)
+
+    def _reconcile(self, state: DesiredState, keys: list) -> None:
+        shown = self._checkout.shown_in if self._checkout else str
+        verdict = self.reconciler.run(state, keys, self.index, shown=shown)
+        self.status.update(last_reconcile_at=time.time())
+        for key in verdict.retry:
+            delay = self.queue.retry_later(key)
+            log.warning("will retry", key="/".join(key), seconds=round(delay, 2), failures=self.queue.failures(key))
+        for key in set(keys) - verdict.retry:
+            self.queue.forget(key)
+        if FULL in keys:
+            self.full_cycles += 1
+            self._next_resync = time.monotonic() + self.settings.resync * (1 + random.uniform(0, self.settings.jitter))
+
+    def _start_coordination(self, state: DesiredState) -> None:
+        """The lease and the event poller, once the registry (their default account) is known."""
+        self._coordinating = True
+        settings = self.settings
+        if settings.lease_table:
+            target = settings.lease_target(state.registry)
+            self.lease = Lease(
+                self.infra_clients.client("dynamodb", target),
+                table=settings.lease_table,
+                name=settings.lease_name,
+                holder=self.holder,
+                duration=settings.lease_duration,
+            )
+            self.lease.ensure_table(create=settings.create_lease_table)
+            log.info("lease", table=settings.lease_table, account=target.account, holder=self.lease.holder)
+            self._keeper = LeaseKeeper(self.lease, revision=self._revision, on_change=self._on_lease_change)
+            self._keeper.tick()
+            self._keeper.start()
+        else:
+            log.warning("no lease table: this replica writes unconditionally; run only one")
+            self._on_lease_change(True)
+        if settings.queue_url:
+            target = settings.queue_target(state.registry)
+            self._poller = EventPoller(
+                self.infra_clients.client("sqs", target),
+                queue_url=settings.queue_url,
+                on_event=self._on_event,
+                active=self._leading,
+                wait_seconds=settings.queue_wait,
+            )
+            self._poller.start()
+
+    def _on_lease_change(self, held: bool) -> None:
+        self.status.update(lease_state="leader" if held else "standby")
+        if self.metrics is not None:
+            self.metrics.record_lease(held)
+        if held:
+            log.info("leading: this replica writes now")
+            self.queue.add(FULL)
+        else:
+            log.warning("standing by: another replica holds the lease")
+        self.queue.wake()
+
+    def _on_event(self, event: Mapping[str, Any]) -> None:
+        state, index = self.state, self.index
+        keys = keys_for_event(event, index)
+        pending = awaiting_approval(event, state) if state is not None else None
+        if pending and pending[0] not in index.announced and self.notifier is not None:
+            self.notifier.notify_pending(state, *pending)
+        fields = {"detail_type": event.get("detail-type"), "event_source": event.get("source"), "id": event.get("id")}
+        if not keys:
+            log.info("event dropped: it touches nothing git declares", **fields)
+            return
+        if len(keys) == 1:
+            fields["environment"], fields["model"] = next(iter(keys))
+        log.info("event queued", **fields, keys=sorted("/".join(key) for key in keys))
+        for key in keys:
+            self.queue.add(key)
+
+    def _leading(self) -> bool:
+        return self._coordinating and (self.lease is None or self.lease.held)
+
+    def _should_stop(self) -> bool:
+        return self._stopping.is_set() or not self._leading()
+
+    def _revision(self) -> str:
+        return self.state.revision if self.state else ""
+
+    def _finished(self) -> bool:
+        return self.settings.max_cycles is not None and self.full_cycles >= self.settings.max_cycles
+
+    def _sleep_seconds(self) -> float:
+        return max(0.0, min(self._next_fetch, self._next_resync) - time.monotonic())
+
+    def _shutdown(self) -> None:
+        if self._poller is not None:
+            self._poller.stop()
+        if self._keeper is not None:
+            self._keeper.stop()
+            self._keeper.join(timeout=5)
+        if self.lease is not None:
+            self.lease.release()
+            log.info("lease released", holder=self.lease.holder)
+        self.source.close()
+        calls = self.clients.calls.snapshot()
+        infra = self.infra_clients.calls.snapshot()
+        log.info(
+            "stopped",
+            full_cycles=self.full_cycles,
+            reads=calls.reads,
+            writes=calls.writes,
+            notifications=calls.operations.get("sns:Publish", 0),
+            calls=calls.by_operation(),
+            lease_and_queue_calls=infra.by_operation(),
+        )
+        try:
+            self.clients.close()
+            self.infra_clients.close()
+        except Exception as error:  # closing connection pools must not change the exit code
+            log.warning("closing clients failed", error=describe(error))
+
+
+def render_problems(state: DesiredState) -> list[str]:
+    """Render every pipeline now (from the cache when it can), so a template that fails rejects the commit
+    instead of failing every reconcile after it."""
+    problems = []
+    for deployment in state.deployments:
+        try:
+            pipelines_for(state, deployment)
+        except RenderError as error:
+            problems.append(str(error))
+    return problems

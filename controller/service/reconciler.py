@@ -1,0 +1,177 @@
+"""One reconcile of the service loop: run the engine for some keys, then log, measure, notify and judge it.
+
+`controller.service.loop.Controller` calls `Reconciler.run(state, keys, index)` with the keys the work queue
+gave it (`[FULL]` or some (environment, model) keys) and gets a `Verdict`: which keys to retry later because
+of a temporary error (throttling, 5xx, connection trouble) and which failed for good (bad input, access
+denied), which are reported and not retried until something changes. Every applied or failed change is logged
+with its environment, model and the revision, as it happens.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Iterable, Sequence
+from dataclasses import dataclass, field
+from typing import Any
+
+from controller.aws.errors import TEMPORARY_CODES, classify, describe
+from controller.desired.model import REGISTRY, DesiredState
+from controller.engine.plan import Change
+from controller.engine.reconcile import Outcome, reconcile
+from controller.service.events import Key, KeyIndex
+from controller.service.logging import get_logger
+from controller.service.workqueue import FULL
+
+TEMPORARY_PHRASES = (
+    "could not connect", "connection was closed", "connection reset", "read timeout", "connect timeout",
+    "timed out", "max retries exceeded", "service unavailable",
+)
+log = get_logger("smgitops.reconcile")
+
+
+@dataclass
+class Verdict:
+    outcome: Outcome | None
+    retry: set[Key] = field(default_factory=set)
+    """Keys that failed for a temporary reason: queue them again with backoff."""
+    failed: set[Key] = field(default_factory=set)
+    """Keys that failed for a permanent reason: reported, retried only at the next commit, event or resync."""
+
+    @property
+    def ok(self) -> bool:
+        return not self.retry and not self.failed
+
+
+def is_temporary(message: str) -> bool:
+    """Whether an error line from the engine (plan error, failed change) says trying again may help."""
+    lowered = message.lower()
+    return any(code in message for code in TEMPORARY_CODES) or any(p in lowered for p in TEMPORARY_PHRASES)
+
+
+class Reconciler:
+    def __init__(
+        self,
+        *,
+        clients: Any,
+        should_stop: Callable[[], bool],
+        metrics: Any = None,
+        notifier: Any = None,
+    ) -> None:
+        self.clients = clients
+        self.should_stop = should_stop
+        self.metrics = metrics
+        self.notifier = notifier
+
+    def run(
+        self,
+        state: DesiredState,
+        keys: Sequence[Key],
+        index: KeyIndex,
+        *,
+        shown: Callable[[str], str] = lambda text: text,
+    ) -> Verdict:
+        """`shown` rewrites paths in error lines (a temporary checkout → the path in the repository)."""
+        full = FULL in keys
+        environments = None if full else sorted({key[0] for key in keys})
+        models = None if full else sorted({key[1] for key in keys})
+        scope = "full" if full else ", ".join(f"{env}/{model}" for env, model in keys)
+        started, calls_before = time.monotonic(), self.clients.calls.snapshot()
+        try:
+            outcome = reconcile(
+                state,
+                clients=self.clients,
+                environments=environments,
+                models=models,
+                on_change=self._log_change,
+                should_stop=self.should_stop,
+            )
+        except Exception as error:  # a bug or an unexpected failure must not end the loop
+            temporary = classify(error) == "temporary"
+            log.error("reconcile failed", scope=scope, error=describe(error), temporary=temporary)
+            return Verdict(None, retry=set(keys) if temporary else set(), failed=set() if temporary else set(keys))
+        calls = self.clients.calls.since(calls_before)
+        duration = time.monotonic() - started
+        self._record(state, outcome, duration=duration, calls=calls, full=full)
+        verdict = judge(outcome, keys, index)
+        log.info(
+            "reconciled",
+            scope=scope,
+            outcome=outcome.reason,
+            **outcome.plan.summary(),
+            duration=round(duration, 3),
+            reads=calls.reads,
+            writes=calls.writes,
+            retry=sorted("/".join(key) for key in verdict.retry),
+            message=outcome.message or None,
+        )
+        for error in outcome.plan.errors:
+            log.error("plan error", scope=scope, error=shown(error))
+        unfinished = _unfinished(outcome)
+        if unfinished:
+            log.warning("reconcile interrupted: stopping or lost the lease", scope=scope, not_applied=unfinished)
+        return verdict
+
+    def _record(self, state: DesiredState, outcome: Outcome, *, duration: float, calls: Any, full: bool) -> None:
+        if self.metrics is not None:
+            self.metrics.record_reconcile(duration, outcome.reason)
+            self.metrics.record_calls(calls)
+            if full:
+                self.metrics.record_plan(outcome.plan, result=outcome.result)
+            applied = outcome.result.applied if outcome.result else []
+            self.metrics.record_drift_corrections(sum(1 for change in applied if change.reason == "drift"))
+            if outcome.reason in ("in-sync", "held", "applied"):
+                self.metrics.record_success(time.time())
+                if full:
+                    self.metrics.record_revision(state.revision)
+        if self.notifier is not None:
+            try:
+                self.notifier.notify(state, outcome)
+            except Exception as error:  # a notification must never stop reconciling
+                log.error("notification failed", error=describe(error))
+
+    @staticmethod
+    def _log_change(change: Change, error: str | None) -> None:
+        fields = {
+            "environment": change.environment,
+            "model": change.model,
+            "address": change.address,
+            "action": change.action,
+            "reason": change.reason,
+        }
+        if error is None:
+            log.info("change applied", **fields)
+        else:
+            log.error("change failed", **fields, error=error, temporary=is_temporary(error))
+
+
+def judge(outcome: Outcome, keys: Sequence[Key], index: KeyIndex) -> Verdict:
+    """Which keys to retry (temporary failures) and which failed for good, from one outcome."""
+    verdict = Verdict(outcome)
+    if outcome.reason == "plan-error":
+        target = verdict.retry if any(is_temporary(error) for error in outcome.plan.errors) else verdict.failed
+        target.update(keys)
+        return verdict
+    result = outcome.result
+    if result is None:
+        return verdict
+    for change, error in [*result.failed, *result.skipped]:
+        target = verdict.retry if is_temporary(error) else verdict.failed
+        target.update(_keys_of(change, index))
+    verdict.failed -= verdict.retry
+    return verdict
+
+
+def _unfinished(outcome: Outcome) -> int:
+    """How many actionable changes apply did not get to (it stops between batches when asked to)."""
+    result = outcome.result
+    if result is None:
+        return 0
+    return len(outcome.plan.actionable) - len(result.applied) - len(result.failed) - len(result.skipped)
+
+
+def _keys_of(change: Change, index: KeyIndex) -> Iterable[Key]:
+    if change.environment == REGISTRY:
+        return index.by_group(change.model) or {FULL}
+    if change.model:
+        return {(change.environment, change.model)}
+    return {FULL}

@@ -1,0 +1,49 @@
+"""A hundred quiet resync cycles: with nothing changed in git or in the accounts, `smgitops run` reads and
+reads again but makes no write call and sends no notification (the `stopped` line counts both). The fleet is
+cut down to the dev account (churn: two pipelines, two schedules, six rules, a topic, approvals) so that a
+hundred cycles take seconds."""
+
+from __future__ import annotations
+
+import shutil
+import time
+
+import pytest
+import yaml
+
+from controller.desired import load
+from controller.desired.revision import revision_of
+from controller.engine.reconcile import reconcile
+
+pytestmark = pytest.mark.aws
+
+
+def test_a_hundred_quiet_resync_cycles_make_no_write_and_send_no_notification(fleet):
+    directory = dev_only(fleet.repo / "desired_state", fleet.repo / "dev-only")
+    state = load(directory, revision=revision_of(directory)).state
+    assert reconcile(state, clients=fleet.clients).reason == "applied"
+
+    started = time.monotonic()
+    controller = fleet.start("--resync", "0", "--interval", "3600", "--max-cycles", "100", source=str(directory))
+    assert controller.wait(timeout=120) == 0, controller.tail()
+    elapsed = time.monotonic() - started
+
+    summary = controller.summary()
+    print(f"100 quiet cycles in {elapsed:.1f} s: {summary['reads']} reads, {summary['writes']} writes")
+    assert summary["full_cycles"] == 100
+    assert summary["writes"] == 0, summary["calls"]
+    assert summary["notifications"] == 0
+    assert summary["reads"] >= 100 * 10, "every cycle reads every account"
+    outcomes = {line["outcome"] for line in controller.events("reconciled")}
+    assert outcomes == {"in-sync"}
+    assert not controller.events("change applied")
+    assert not controller.events("notification sent")
+
+
+def dev_only(example, directory):
+    """A copy of the example desired state with the dev environment only."""
+    shutil.copytree(example / "dev", directory / "dev")
+    environments = yaml.safe_load((example / "environments.yaml").read_text())
+    environments["environments"] = {"dev": environments["environments"]["dev"]}
+    (directory / "environments.yaml").write_text(yaml.safe_dump(environments, sort_keys=False))
+    return directory
