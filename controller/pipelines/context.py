@@ -50,6 +50,7 @@ class TemplateContext:
         self._parameters: dict[str, Parameter] = {}
         self._artifacts: dict[str, dict[str, str]] = {}
         self._bindings: list[tuple[str, str, str]] = []
+        self._images: dict[tuple, str] = {}
 
     def parameter(self, name: str) -> Parameter:
         """The pipeline parameter `name`, typed as the desired state supplies it; its default comes later."""
@@ -114,7 +115,10 @@ class TemplateContext:
 
     def image_uri(self, framework: str, version: str, **kwargs: Any) -> str:
         """An AWS-provided container image in this environment's region (no AWS call)."""
-        return image_uris.retrieve(framework=framework, region=self.region, version=version, **kwargs)
+        key = (framework, version, tuple(sorted(kwargs.items())))
+        if key not in self._images:
+            self._images[key] = image_uris.retrieve(framework=framework, region=self.region, version=version, **kwargs)
+        return self._images[key]
 
     def code_artifacts(self) -> list[dict[str, str]]:
         """Every file `code()` handed out a URI for, sorted by URI."""

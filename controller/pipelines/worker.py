@@ -41,6 +41,10 @@ def main() -> int:
 def _render_job(job: dict[str, Any]) -> dict[str, Any]:
     try:
         definition, artifacts = build_definition(job)
+    except ModuleNotFoundError as error:
+        if (error.name or "").split(".")[0] != "sagemaker":
+            return {"key": job["key"], "error": f"ModuleNotFoundError: {error}"}
+        return {"key": job["key"], "error": "the SageMaker SDK is not installed: pip install 'smgitops[pipelines]'"}
     except Exception as error:  # a team template may raise anything; report it as one line
         message = str(error).strip().splitlines()[0] if str(error).strip() else ""
         return {"key": job["key"], "error": f"{type(error).__name__}: {message}".rstrip(": ")}
