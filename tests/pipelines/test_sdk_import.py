@@ -23,9 +23,9 @@ else:
         started.append(args[0])
         return run(*args, **kwargs)
     subprocess.run = counting
-from state_factory import example_state, ltv
+from state_factory import churn, example_state, ltv
 from controller.pipelines import pipelines_for
-state = example_state() if sys.argv[1] == "warm" else example_state(ltv("prod"))
+state = example_state() if sys.argv[1] == "warm" else example_state(churn("staging"), ltv("staging"))
 definitions = {
     f"{deployment.source}:{pipeline.template}": pipeline.definition
     for deployment in state.deployments
@@ -58,11 +58,12 @@ def test_a_warm_render_imports_no_sdk_and_starts_no_process(rendered, shared_cac
     assert child["definitions"] == expected
 
 
-def test_a_cold_render_builds_in_a_worker_not_in_the_controller(tmp_path: Path, rendered) -> None:
+def test_a_cold_render_builds_every_deployment_in_one_worker_not_in_the_controller(tmp_path: Path, rendered) -> None:
     child = run_child("cold", tmp_path / "empty-cache")
     assert child["sdk"] == []
-    assert child["started"] == 1
+    assert child["started"] == 1  # the first deployment's miss renders the other one too
     assert child["definitions"] == {
-        "prod/ltv.yaml:batch-inference": rendered[("prod/ltv.yaml", "batch-inference")].definition
+        f"staging/{model}.yaml:batch-inference": rendered[(f"staging/{model}.yaml", "batch-inference")].definition
+        for model in ("churn", "ltv")
     }
-    assert list((tmp_path / "empty-cache").rglob("*.json"))
+    assert len(list((tmp_path / "empty-cache").rglob("*.json"))) == 2

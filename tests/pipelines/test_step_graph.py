@@ -162,6 +162,21 @@ def test_training_hpo_tunes_instead_of_training(rendered) -> None:
     ]
 
 
+def test_training_parameters_and_defaults(rendered) -> None:
+    pipeline = rendered[("dev/churn.yaml", "training-hpo")]
+    assert parameters(json.loads(pipeline.definition)) == {
+        "InstanceType": ("String", "ml.m5.xlarge"),
+        "ModelPackageGroup": ("String", "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn"),
+        "RegisterMaxMse": ("Float", 10.0),
+        "TrainingInputS3Uri": ("String", "s3://acme-dev/churn/training/"),
+        "TuningMaxJobs": ("Integer", 8),
+        "TuningMaxParallelJobs": ("Integer", 2),
+    }
+    plain = json.loads(rendered[("dev/churn.yaml", "training")].definition)
+    assert set(parameters(plain)) == {"InstanceType", "ModelPackageGroup", "RegisterMaxMse", "TrainingInputS3Uri"}
+    assert (pipeline.name, pipeline.role) == ("churn-training", "arn:aws:iam::111111111111:role/sagemaker-pipelines")
+
+
 def test_tuning_takes_ranges_objective_and_job_limits_from_the_file(rendered) -> None:
     document = definition(rendered, "dev/churn.yaml", "training-hpo")
     config = step(document, "Tune")["Arguments"]["HyperParameterTuningJobConfig"]
