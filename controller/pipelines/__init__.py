@@ -23,6 +23,7 @@ __all__ = [
     "render",
     "render_many",
     "specs_for",
+    "uncached",
 ]
 
 

@@ -58,18 +58,25 @@ def build_definition(job: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str
 
     from controller.pipelines.context import TemplateContext
 
-    module = _load_template(Path(job["template_path"]))
-    session = PipelineSession()
-    context = TemplateContext(job, session=session)
-    steps = module.build(context)
-    pipeline = Pipeline(
-        name=job["name"],
-        parameters=context.used_parameters(),
-        steps=list(steps),
-        sagemaker_session=session,
-        pipeline_experiment_config=None,
-    )
-    definition = json.loads(pipeline.definition())
+    template_path = Path(job["template_path"])
+    sys.path.insert(0, str(template_path.parent))  # a template may import modules next to it
+    try:
+        module = _load_template(template_path)
+        session = PipelineSession()
+        context = TemplateContext(job, session=session)
+        steps = list(module.build(context))
+        pipeline = Pipeline(
+            name=job["name"],
+            parameters=context.used_parameters(),
+            steps=steps,
+            sagemaker_session=session,
+            pipeline_experiment_config=None,
+        )
+        definition = json.loads(pipeline.definition())
+        if len(definition.get("Parameters", [])) != len(context.used_parameters()):
+            raise RuntimeError("ask for every parameter while build(context) runs, not later")
+    finally:
+        sys.path.remove(str(template_path.parent))
     for parameter in definition.get("Parameters", []):
         parameter.pop("DefaultValue", None)
     for step_name, field, parameter_name in context.bindings():

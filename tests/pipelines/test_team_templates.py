@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 from state_factory import churn, example_state, flatten, parameters
 
-from controller.pipelines import RenderError, pipelines_for, render_many, specs_for
+from controller.pipelines import RenderError, pipelines_for, render_many, specs_for, uncached
 
 README = Path(__file__).resolve().parents[2] / "README.md"
 
@@ -33,8 +33,11 @@ def test_the_readme_template_renders(tmp_path: Path, monkeypatch: pytest.MonkeyP
     templates.mkdir(parents=True)
     (templates / "scoring.py").write_text(readme_template())
     (templates / "publish.py").write_text("print('published')\n")
+    (templates / "naming.py").write_text("def step_name():\n    return 'Named'\n")
+    (templates / "sibling.py").write_text(SIBLING)
     deployment = with_template("prod", "templates/scoring.py")
-    state = example_state(deployment, root=str(tmp_path / "desired_state"))
+    sibling = with_template("prod", "templates/sibling.py", model="ltv")
+    state = example_state(deployment, sibling, root=str(tmp_path / "desired_state"))
 
     (pipeline,) = pipelines_for(state, deployment)
 
@@ -55,6 +58,19 @@ def test_the_readme_template_renders(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert artifact.local_path == str(templates / "publish.py")
     assert artifact.s3_uri == f"s3://acme-prod-mlops/smgitops/code/{artifact.sha256}/publish.py"
     assert pipeline.template == "templates/scoring.py"
+    assert uncached(specs_for(state, sibling)) == []  # the same worker run rendered it
+    (other,) = pipelines_for(state, sibling)
+    assert flatten(json.loads(other.definition)) == [("", "Named", "Fail")]
+
+
+SIBLING = """
+from naming import step_name
+from sagemaker.mlops.workflow.fail_step import FailStep
+
+
+def build(context):
+    return [FailStep(step_name(), error_message="a template may import modules next to it")]
+"""
 
 
 BAD_TEMPLATES = {
