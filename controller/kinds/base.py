@@ -132,24 +132,37 @@ def tags_to_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
     return [{"Key": key, "Value": value} for key, value in sorted(tags.items())]
 
 
-MARKER = re.compile(r"managed by smgitops; source=(?P<source>\S+); spec=(?P<spec>[0-9a-f]+)")
+MARKER = re.compile(
+    r"managed by smgitops; source=(?P<source>\S+); spec=(?P<spec>[0-9a-f]+); environment=(?P<environment>[a-z0-9-]+)"
+)
 
 
-def marker(*, source: str, spec: Mapping[str, Any]) -> str:
-    """Ownership written into a Description field, for objects whose tags cost an extra read per object."""
-    return f"managed by smgitops; source={source}; spec={spec_hash(spec)}"
+def marker(*, source: str, spec: Mapping[str, Any], environment: str) -> str:
+    """Ownership written into a Description field, for objects whose tags cost an extra read per object.
+
+    It names the environment because environments may share an account: each manages only its own objects.
+    """
+    return f"managed by smgitops; source={source}; spec={spec_hash(spec)}; environment={environment}"
+
+
+def marked_environment(description: str | None) -> str | None:
+    """The environment whose marker `description` carries, or None when smgitops does not manage it."""
+    found = MARKER.search(description or "")
+    return found["environment"] if found else None
 
 
 def live_from_marker(
-    name: str, spec: Mapping[str, Any], description: str | None, *, arn: str | None = None
+    name: str, spec: Mapping[str, Any], description: str | None, *, environment: str, arn: str | None = None
 ) -> Live:
+    """The live object; managed only when its marker names `environment` (the scope being read)."""
     found = MARKER.search(description or "")
+    ours = found is not None and found["environment"] == environment
     return Live(
         name=name,
         spec=spec,
-        managed=found is not None,
-        applied_hash=found["spec"] if found else None,
-        source=found["source"] if found else None,
+        managed=ours,
+        applied_hash=found["spec"] if ours else None,
+        source=found["source"] if ours else None,
         arn=arn,
     )
 

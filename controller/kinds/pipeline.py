@@ -23,6 +23,7 @@ from controller.kinds.base import (
     ReadScope,
     Resource,
     live_from_marker,
+    marked_environment,
     marker,
     ownership_tags,
     tags_to_list,
@@ -64,7 +65,7 @@ def desired(state: DesiredState) -> list[Resource]:
                     payload={
                         "definition": rendered.definition,
                         "description": f"{rendered.template} pipeline of {deployment.model} in {environment.name}"
-                        f" ({marker(source=deployment.source, spec=spec)})",
+                        f" ({marker(source=deployment.source, spec=spec, environment=environment.name)})",
                         "artifacts": [
                             {"local_path": item.local_path, "s3_uri": item.s3_uri, "sha256": item.sha256}
                             for item in rendered.artifacts
@@ -96,8 +97,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     lives = []
     for summary in paginate(sagemaker, "list_pipelines", "PipelineSummaries"):
         name = summary["PipelineName"]
-        owned = live_from_marker(name, {}, summary.get("PipelineDescription"))
-        if name not in declared and not owned.managed:
+        if name not in declared and marked_environment(summary.get("PipelineDescription")) != scope.environment:
             continue
         described = sagemaker.describe_pipeline(PipelineName=name)
         spec = {
@@ -106,7 +106,11 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         }
         lives.append(
             live_from_marker(
-                name, spec, described.get("PipelineDescription"), arn=described.get("PipelineArn")
+                name,
+                spec,
+                described.get("PipelineDescription"),
+                environment=scope.environment,
+                arn=described.get("PipelineArn"),
             )
         )
     return lives

@@ -90,7 +90,8 @@ def _resource(
         "role": environment.scheduler_role,
         "flexibleTimeWindow": {"Mode": "OFF"},
     }
-    description = f"{marker(source=deployment.source, spec=spec)}; revision={state.revision}"
+    owned_by = marker(source=deployment.source, spec=spec, environment=deployment.environment)
+    description = f"{owned_by}; revision={state.revision}"
     return Resource(
         kind=NAME,
         name=pipeline,
@@ -142,7 +143,15 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
                 continue
             raise
         spec = normalise(schedule)
-        lives.append(live_from_marker(schedule["Name"], spec, schedule.get("Description"), arn=schedule.get("Arn")))
+        lives.append(
+            live_from_marker(
+                schedule["Name"],
+                spec,
+                schedule.get("Description"),
+                environment=scope.environment,
+                arn=schedule.get("Arn"),
+            )
+        )
     return lives
 
 

@@ -14,9 +14,7 @@ receiving rule for an account removes the statement.
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Mapping
-from dataclasses import replace
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
@@ -27,6 +25,7 @@ from controller.kinds.base import (
     ReadScope,
     Resource,
     live_from_marker,
+    marked_environment,
     marker,
     ownership_tags,
     tags_to_list,
@@ -50,7 +49,6 @@ WRITES = (
 PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
 
 STATEMENT_PREFIX = "smgitops-accept-"
-OWNER = re.compile(r"; environment=(?P<environment>[^;\s]+)")
 PUT_EVENTS = "events:PutEvents"
 
 
@@ -80,7 +78,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     declared = {resource.name for resource in scope.resources}
     chosen = [
         rule for rule in paginate(events, "list_rules", "Rules", NamePrefix=RULE_PREFIX)
-        if rule["Name"] in declared or _owner(rule) == scope.environment
+        if rule["Name"] in declared or marked_environment(rule.get("Description")) == scope.environment
     ]
     patterns = {rule["Name"]: json.loads(rule.get("EventPattern") or "{}") for rule in chosen}
     senders = {name: _sender(pattern, scope.target.account) for name, pattern in patterns.items()}
@@ -94,10 +92,11 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         sender = senders[rule["Name"]]
         if sender:
             spec["acceptFrom"] = sender if sender in accepted else None
-        live = live_from_marker(rule["Name"], spec, rule.get("Description"), arn=rule.get("Arn"))
-        if live.managed and _owner(rule) != scope.environment:
-            live = replace(live, managed=False, applied_hash=None, source=None)
-        lives.append(live)
+        lives.append(
+            live_from_marker(
+                rule["Name"], spec, rule.get("Description"), environment=scope.environment, arn=rule.get("Arn")
+            )
+        )
     return lives
 
 
@@ -120,7 +119,7 @@ def apply(clients: Any, change: Any) -> None:
         "Name": change.name,
         "EventPattern": json.dumps(after["pattern"], sort_keys=True),
         "State": after["state"],
-        "Description": f"{marker(source=change.source, spec=after)}; environment={change.environment}",
+        "Description": marker(source=change.source, spec=after, environment=change.environment),
     }
     tags = tags_to_list(change.payload["tags"])
     if change.action == "create":
@@ -177,16 +176,6 @@ def api_target(target: Mapping[str, Any]) -> dict[str, Any]:
             "PipelineParameterList": [{"Name": name, "Value": value} for name, value in sorted(parameters.items())]
         }
     return result
-
-
-def _owner(rule: Mapping[str, Any]) -> str | None:
-    """The environment that manages a listed rule, from its Description marker; None when smgitops does not.
-
-    Environments may share an account and region: each manages only the rules marked with its own name.
-    """
-    description = rule.get("Description") or ""
-    found = OWNER.search(description)
-    return found["environment"] if found and MARKER.search(description) else None
 
 
 def _targets(events: Any, rule: str) -> list[dict[str, Any]] | None:
