@@ -8,9 +8,10 @@ caller logs and drops it). `KeyIndex.build(state)` is made once per loaded revis
 - `SageMaker Model Package State Change`: every deployment of that model package group, in any environment
   (the registry's approvals are part of every targeted reconcile);
 - `SageMaker Model Building Pipeline Execution (Step) Status Change`: the deployment whose pipeline it is;
-- `AWS API Call via CloudTrail` from SageMaker, EventBridge Scheduler and EventBridge: by the name of the
-  pipeline, model package, schedule, rule or topic the call changed. Calls the controller made itself (its
-  AssumeRole session is named `smgitops`) are dropped, so its own writes do not wake it up again.
+- `AWS API Call via CloudTrail` from SageMaker, EventBridge Scheduler, EventBridge and SNS: by the name of the
+  pipeline, model package, schedule, rule or topic the call changed, in the account and region it was made.
+  Calls the controller made itself (its AssumeRole session is named `smgitops`) are dropped, so its own
+  writes do not wake it up again.
 """
 
 from __future__ import annotations
@@ -25,7 +26,7 @@ from controller.desired.model import DesiredState
 from controller.kinds.trigger_rules import desired_rules
 
 Key = tuple[str, str]
-"""(environment, model)."""
+"""(environment, model): the environment the touched object lives in, and the model it serves."""
 Place = tuple[str, str]
 """(account, region)."""
 
@@ -150,4 +151,7 @@ def _by_api_call(event: Mapping[str, Any], detail: Mapping[str, Any], index: Key
     account = str(detail.get("recipientAccountId") or event.get("account") or "")
     region = str(detail.get("awsRegion") or event.get("region") or "")
     names = [request.get(key) for key in ("pipelineName", "name", "rule", "topicArn", "resourceArn")]
+    subscription = request.get("subscriptionArn")
+    if isinstance(subscription, str) and subscription.count(":") >= 6:
+        names.append(subscription.split(":")[5])  # arn:aws:sns:<region>:<account>:<topic>:<id>
     return index.by_name((account, region), [name for name in names if isinstance(name, str)])

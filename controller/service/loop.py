@@ -18,7 +18,7 @@ from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from controller.aws.errors import describe
+from controller.aws.errors import classify, describe
 from controller.desired import load
 from controller.desired.model import DesiredState
 from controller.pipelines import RenderError, pipelines_for
@@ -104,6 +104,8 @@ class Controller:
             return
         if not self._coordinating:
             self._start_coordination(self.state)
+            if not self._coordinating:
+                return
         if time.monotonic() >= self._next_resync:
             self.queue.add(FULL)
             self._next_resync = float("inf")
@@ -164,21 +166,28 @@ class Controller:
             self._next_resync = time.monotonic() + self.settings.resync * (1 + random.uniform(0, self.settings.jitter))
 
     def _start_coordination(self, state: DesiredState) -> None:
-        """The lease and the event poller, once the registry (their default account) is known."""
-        self._coordinating = True
+        """The lease and the event poller, once the registry (their default account) is known. A temporary
+        error leaves it for the next tick; a permanent one (LeaseError) ends `run()` with exit code 1."""
         settings = self.settings
         if settings.lease_table:
             target = settings.lease_target(state.registry)
-            self.lease = Lease(
+            lease = Lease(
                 self.infra_clients.client("dynamodb", target),
                 table=settings.lease_table,
                 name=settings.lease_name,
                 holder=self.holder,
                 duration=settings.lease_duration,
             )
-            self.lease.ensure_table(create=settings.create_lease_table)
-            log.info("lease", table=settings.lease_table, account=target.account, holder=self.lease.holder)
-            self._keeper = LeaseKeeper(self.lease, revision=self._revision, on_change=self._on_lease_change)
+            try:
+                lease.ensure_table(create=settings.create_lease_table)
+            except Exception as error:
+                if isinstance(error, LeaseError) or classify(error) == "permanent":
+                    raise LeaseError(str(error) if isinstance(error, LeaseError) else describe(error)) from None
+                log.warning("lease table not reachable yet", table=settings.lease_table, error=describe(error))
+                return
+            self.lease = lease
+            log.info("lease", table=settings.lease_table, account=target.account, holder=lease.holder)
+            self._keeper = LeaseKeeper(lease, revision=self._revision, on_change=self._on_lease_change)
             self._keeper.tick()
             self._keeper.start()
         else:
@@ -194,6 +203,7 @@ class Controller:
                 wait_seconds=settings.queue_wait,
             )
             self._poller.start()
+        self._coordinating = True
 
     def _on_lease_change(self, held: bool) -> None:
         self.status.update(lease_state="leader" if held else "standby")
@@ -208,6 +218,7 @@ class Controller:
 
     def _on_event(self, event: Mapping[str, Any]) -> None:
         state, index = self.state, self.index
+        bind_revision(state.revision if state else None)
         keys = keys_for_event(event, index)
         pending = awaiting_approval(event, state) if state is not None else None
         if pending and pending[0] not in index.announced and self.notifier is not None:

@@ -75,6 +75,9 @@ class Reconciler:
         environments = None if full else sorted({key[0] for key in keys})
         models = None if full else sorted({key[1] for key in keys})
         scope = "full" if full else ", ".join(f"{env}/{model}" for env, model in keys)
+        where = {"scope": scope}
+        if len(keys) == 1 and not full:
+            where.update(environment=keys[0][0], model=keys[0][1])
         started, calls_before = time.monotonic(), self.clients.calls.snapshot()
         try:
             outcome = reconcile(
@@ -87,7 +90,7 @@ class Reconciler:
             )
         except Exception as error:  # a bug or an unexpected failure must not end the loop
             temporary = classify(error) == "temporary"
-            log.error("reconcile failed", scope=scope, error=describe(error), temporary=temporary)
+            log.error("reconcile failed", **where, error=describe(error), temporary=temporary)
             return Verdict(None, retry=set(keys) if temporary else set(), failed=set() if temporary else set(keys))
         calls = self.clients.calls.since(calls_before)
         duration = time.monotonic() - started
@@ -95,7 +98,7 @@ class Reconciler:
         verdict = judge(outcome, keys, index)
         log.info(
             "reconciled",
-            scope=scope,
+            **where,
             outcome=outcome.reason,
             **outcome.plan.summary(),
             duration=round(duration, 3),
@@ -105,10 +108,10 @@ class Reconciler:
             message=outcome.message or None,
         )
         for error in outcome.plan.errors:
-            log.error("plan error", scope=scope, error=shown(error))
+            log.error("plan error", **where, error=shown(error))
         unfinished = _unfinished(outcome)
         if unfinished:
-            log.warning("reconcile interrupted: stopping or lost the lease", scope=scope, not_applied=unfinished)
+            log.warning("reconcile interrupted: stopping or lost the lease", **where, not_applied=unfinished)
         return verdict
 
     def _record(self, state: DesiredState, outcome: Outcome, *, duration: float, calls: Any, full: bool) -> None:

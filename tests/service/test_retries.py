@@ -9,6 +9,8 @@ import json
 import shutil
 import socket
 import threading
+import time
+from datetime import datetime
 from itertools import pairwise
 
 import pytest
@@ -36,7 +38,8 @@ def log_lines():
     structlog.reset_defaults()
 
 
-def run_for(seconds: float, *, directory, endpoint_url: str, **settings) -> int:
+def run_until(done, *, timeout: float, directory, endpoint_url: str, **settings) -> int:
+    """Run a controller in this process until `done()` holds (checked every 50 ms) or `timeout` passes."""
     clients = Clients(endpoint_url=endpoint_url, base_session=fake_base_session(), max_attempts=1,
                       calls_per_second_per_account=None)
     infra = Clients(endpoint_url=endpoint_url, base_session=fake_base_session(), max_attempts=1)
@@ -44,7 +47,14 @@ def run_for(seconds: float, *, directory, endpoint_url: str, **settings) -> int:
         Settings(source=str(directory), interval=3600, resync=60, **settings),
         source=DirectorySource(directory), clients=clients, infra_clients=infra, status=ServiceState(),
     )
-    threading.Timer(seconds, controller.stop).start()
+
+    def stop_when_done() -> None:
+        deadline = time.monotonic() + timeout
+        while not done() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        controller.stop()
+
+    threading.Thread(target=stop_when_done, daemon=True).start()
     return controller.run()
 
 
@@ -55,15 +65,28 @@ def closed_port() -> str:
 
 
 def test_temporary_errors_back_off_exponentially(log_lines):
-    assert run_for(1.6, directory=EXAMPLE, endpoint_url=closed_port(), backoff_base=0.05) == 0
-    retries = [line for line in log_lines() if line["event"] == "will retry"]
-    delays = [line["seconds"] for line in retries]
+    def retried(times: int) -> bool:
+        return sum(line["event"] == "will retry" for line in log_lines()) >= times
+
+    assert run_until(lambda: retried(4), timeout=30, directory=EXAMPLE, endpoint_url=closed_port(),
+                     backoff_base=0.2) == 0
+    lines = log_lines()
+    retries = [line for line in lines if line["event"] == "will retry"]
     assert [line["key"] for line in retries] == ["*/*"] * len(retries)
-    assert 3 <= len(retries) <= 6, delays
+    assert [line["failures"] for line in retries[:4]] == [1, 2, 3, 4]
+    delays = [line["seconds"] for line in retries]
     assert all(later > 1.5 * earlier for earlier, later in pairwise(delays)), delays
-    failed = [line for line in log_lines() if line["event"] == "reconciled"]
-    assert {line["outcome"] for line in failed} == {"plan-error"}
-    assert all(line["retry"] == ["*/*"] for line in failed)
+    attempts = [line for line in lines if line["event"] == "reconciled"]
+    assert {line["outcome"] for line in attempts} == {"plan-error"}
+    assert all(line["retry"] == ["*/*"] for line in attempts)
+    started = [parse_time(line["timestamp"]) - line["duration"] for line in attempts]
+    finished = [parse_time(line["timestamp"]) for line in attempts]
+    waited = [start - end for end, start in zip(finished, started[1:], strict=False)]
+    assert all(gap >= 0.9 * delay for gap, delay in zip(waited, delays, strict=False)), (waited, delays)
+
+
+def parse_time(stamp: str) -> float:
+    return datetime.fromisoformat(stamp.replace("Z", "+00:00")).timestamp()
 
 
 @pytest.mark.aws
@@ -76,7 +99,9 @@ def test_a_permanent_error_is_reported_once_not_retried(log_lines, emulator, tmp
     shutil.copytree(EXAMPLE, directory)
     prod = directory / "prod" / "ltv.yaml"
     prod.write_text(replace(r"^approvedVersion: 3$", "approvedVersion: 99")(prod.read_text()))
-    assert run_for(1.5, directory=directory, endpoint_url=emulator.url, backoff_base=0.05) == 0
+    start = time.monotonic()
+    assert run_until(lambda: time.monotonic() > start + 1.5, timeout=5, directory=directory,
+                     endpoint_url=emulator.url, backoff_base=0.05) == 0
     lines = log_lines()
     reconciles = [line for line in lines if line["event"] == "reconciled"]
     assert len(reconciles) == 1 and reconciles[0]["outcome"] == "plan-error"

@@ -1,0 +1,59 @@
+"""The README's "Running it as a service" stays true: its command line parses, and its event patterns are
+exactly the events the controller understands (and match the events the tests put on the queue)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import re
+import shlex
+from pathlib import Path
+
+from controller.commands import run as run_command
+from controller.main import build_parser
+from controller.service import events
+
+SECTION = (Path(__file__).resolve().parents[2] / "README.md").read_text().split("\n## Running it as a service\n")[1]
+PATTERNS = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)]
+
+
+def matches(pattern: dict, event: dict) -> bool:
+    """EventBridge matching for the patterns used here: lists of exact values, nested objects."""
+    for key, wanted in pattern.items():
+        if isinstance(wanted, dict):
+            if not isinstance(event.get(key), dict) or not matches(wanted, event[key]):
+                return False
+        elif event.get(key) not in wanted:
+            return False
+    return True
+
+
+def test_the_command_line_in_the_readme_parses():
+    (command,) = re.findall(r"^```sh\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)
+    argv = shlex.split(command.replace("\\\n", " "))
+    assert argv[0] == "smgitops"
+    args = build_parser().parse_args(argv[1:])
+    assert (args.verb, args.source, args.lease_table, args.interval) == (
+        "run", "https://gitlab.example.com/acme/ml-fleet.git", "smgitops-lease", 60.0,
+    )
+    run_parser = argparse.ArgumentParser()
+    run_command.add_arguments(run_parser)
+    documented = set(re.findall(r"`(--[a-z-]+)", SECTION)) - {"--log-level", "--log-format"}
+    known = set(re.findall(r"(--[a-z-]+)", run_parser.format_help()))
+    assert documented <= known, documented - known
+    assert known - {"--help"} <= documented, f"undocumented: {known - documented - {'--help'}}"
+
+
+def test_the_event_patterns_are_the_events_the_controller_understands():
+    detail_types = {detail_type for pattern in PATTERNS for detail_type in pattern["detail-type"]}
+    assert detail_types == {events.PACKAGE_STATE_CHANGE, *events.PIPELINE_STATUS_CHANGES, events.API_CALL}
+    package_change = {
+        "source": "aws.sagemaker", "detail-type": events.PACKAGE_STATE_CHANGE,
+        "detail": {"ModelPackageGroupName": "churn", "ModelApprovalStatus": "Approved"},
+    }
+    console_edit = {
+        "source": "aws.scheduler", "detail-type": events.API_CALL,
+        "detail": {"eventSource": "scheduler.amazonaws.com", "eventName": "UpdateSchedule"},
+    }
+    assert [matches(pattern, package_change) for pattern in PATTERNS] == [True, False]
+    assert [matches(pattern, console_edit) for pattern in PATTERNS] == [False, True]
