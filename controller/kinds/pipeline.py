@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -44,6 +45,9 @@ WRITES = (
     "s3:PutObject",
 )
 PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+
+_UPLOAD_LOCKS: dict[str, threading.Lock] = {}
+_LOCKS_GUARD = threading.Lock()
 
 
 def desired(state: DesiredState) -> list[Resource]:
@@ -151,17 +155,28 @@ def apply(clients: Any, change: Any) -> None:
 def _upload_artifacts(clients: Any, change: Any) -> None:
     s3 = clients.client("s3", change.target)
     for artifact in change.payload.get("artifacts", ()):
-        bucket, key = artifact["s3_uri"].removeprefix("s3://").split("/", 1)
-        try:
-            s3.head_object(Bucket=bucket, Key=key)
-            continue
-        except Exception as error:
-            if not is_not_found(error):
-                raise
-        body = Path(artifact["local_path"]).read_bytes()
-        if hashlib.sha256(body).hexdigest() != artifact["sha256"]:
-            raise ValueError(f"{artifact['local_path']} changed since the plan was made; plan again")
-        s3.put_object(Bucket=bucket, Key=key, Body=body)
+        with _upload_lock(artifact["s3_uri"]):
+            _upload_once(s3, artifact)
+
+
+def _upload_lock(uri: str) -> threading.Lock:
+    """Pipelines of one environment share scripts and are applied in parallel: one thread uploads each object."""
+    with _LOCKS_GUARD:
+        return _UPLOAD_LOCKS.setdefault(uri, threading.Lock())
+
+
+def _upload_once(s3: Any, artifact: dict) -> None:
+    bucket, key = artifact["s3_uri"].removeprefix("s3://").split("/", 1)
+    try:
+        s3.head_object(Bucket=bucket, Key=key)
+        return
+    except Exception as error:
+        if not is_not_found(error):
+            raise
+    body = Path(artifact["local_path"]).read_bytes()
+    if hashlib.sha256(body).hexdigest() != artifact["sha256"]:
+        raise ValueError(f"{artifact['local_path']} changed since the plan was made; plan again")
+    s3.put_object(Bucket=bucket, Key=key, Body=body)
 
 
 def _token(change: Any) -> str:
