@@ -116,15 +116,20 @@ def _build(misses: dict[str, PipelineSpec]) -> tuple[dict[str, dict[str, Any]], 
 
 def _run_worker(region: str, batch: dict[str, PipelineSpec]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     request = {"jobs": [_job(key, spec) for key, spec in batch.items()]}
-    completed = subprocess.run(
-        [sys.executable, "-m", WORKER_MODULE],
-        input=json.dumps(request),
-        capture_output=True,
-        text=True,
-        env=worker_environment(region),
-        timeout=WORKER_TIMEOUT_SECONDS,
-        check=False,
-    )
+    try:
+        completed = subprocess.run(
+            [sys.executable, "-m", WORKER_MODULE],
+            input=json.dumps(request),
+            capture_output=True,
+            text=True,
+            env=worker_environment(region),
+            timeout=WORKER_TIMEOUT_SECONDS,
+            check=False,
+        )
+    except subprocess.TimeoutExpired:
+        return {}, [f"the pipeline render worker took longer than {WORKER_TIMEOUT_SECONDS} s and was stopped"]
+    except OSError as error:
+        return {}, [f"the pipeline render worker could not start: {error}"]
     try:
         results = json.loads(completed.stdout)["results"]
     except (ValueError, KeyError):
