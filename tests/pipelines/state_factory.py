@@ -57,7 +57,7 @@ def churn(environment_name: str, **changes: Any) -> Deployment:
             schedule="cron(0 4 * * ? *)",
             timezone="Europe/Berlin",
             enabled=True,
-            instance_type="ml.m5.xlarge",
+            instance_type="ml.m5.large" if environment_name == "dev" else "ml.m5.xlarge",
             instance_count=2 if environment_name == "prod" else 1,
             input=f"s3://acme-{environment_name}/churn/inference/",
             output=f"s3://acme-{environment_name}/churn/predictions/",
@@ -115,7 +115,7 @@ def ltv(environment_name: str, **changes: Any) -> Deployment:
             input=f"s3://acme-{environment_name}/ltv/inference/",
             output=f"s3://acme-{environment_name}/ltv/predictions/",
         ),
-        thresholds=Thresholds(data_quality_max_violations=0),
+        thresholds=Thresholds(data_quality_max_violations=1 if environment_name == "staging" else 0),
     )
     return dataclasses.replace(deployment, **changes)
 
