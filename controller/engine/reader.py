@@ -16,6 +16,8 @@ from controller.desired.model import REGISTRY, DesiredState
 from controller.kinds.base import Kind, Live, ReadScope, Resource
 
 ScopeKey = tuple[str, str]
+FAILED = "(failed)"
+"""Marks a kind whose desired objects could not be computed: it is not read, so nothing looks orphaned."""
 
 
 @dataclass(frozen=True)
@@ -27,17 +29,28 @@ class Snapshot:
     errors: tuple[str, ...]
 
 
-def desired_resources(state: DesiredState, kinds: Mapping[str, Kind]) -> dict[ScopeKey, tuple[Resource, ...]]:
+def desired_resources(
+    state: DesiredState, kinds: Mapping[str, Kind]
+) -> tuple[dict[ScopeKey, tuple[Resource, ...]], list[str]]:
+    """What git wants, per scope; a kind that cannot say (a team template that fails to render) is an error."""
     grouped: dict[ScopeKey, list[Resource]] = defaultdict(list)
+    errors: list[str] = []
     for kind in kinds.values():
-        for resource in kind.desired(state):
+        try:
+            resources = kind.desired(state)
+        except Exception as error:  # reported as plan errors, one line each
+            errors.extend(line for line in str(error).splitlines() if line.strip())
+            grouped[(kind.NAME, FAILED)] = []
+            continue
+        for resource in resources:
             grouped[(kind.NAME, resource.environment)].append(resource)
-    return {key: tuple(items) for key, items in grouped.items()}
+    return {key: tuple(items) for key, items in grouped.items()}, errors
 
 
 def read_scopes(state: DesiredState, kinds: Mapping[str, Kind], *, environments: Sequence[str] | None = None):
-    """Every scope to read: each kind in each selected environment, registry kinds once."""
-    desired = desired_resources(state, kinds)
+    """Every scope to read: each kind in each selected environment, registry kinds once; and desired-state errors."""
+    desired, errors = desired_resources(state, kinds)
+    kinds = {name: kind for name, kind in kinds.items() if (name, FAILED) not in desired}
     selected = list(environments) if environments else list(state.environments)
     scopes = []
     for kind in kinds.values():
@@ -49,7 +62,7 @@ def read_scopes(state: DesiredState, kinds: Mapping[str, Kind], *, environments:
             environment = state.environments[name]
             resources = desired.get((kind.NAME, name), ())
             scopes.append(ReadScope(kind.NAME, name, environment.target, resources))
-    return scopes
+    return scopes, errors
 
 
 def take_snapshot(
@@ -60,9 +73,8 @@ def take_snapshot(
     environments: Sequence[str] | None = None,
     max_workers: int = 8,
 ) -> Snapshot:
-    scopes = read_scopes(state, kinds, environments=environments)
+    scopes, errors = read_scopes(state, kinds, environments=environments)
     live: dict[ScopeKey, tuple[Live, ...]] = {}
-    errors: list[str] = []
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="read") as pool:
         futures = {
             (scope.kind, scope.environment): pool.submit(kinds[scope.kind].read, clients, scope)

@@ -135,3 +135,15 @@ def test_suspended_environment_is_planned_but_held(make_state):
     plan = plan_of(state, [resource(state)], [])
     [change] = plan.changes
     assert change.hold == "environment prod is suspended" and not plan.has_changes
+
+
+def test_a_kind_that_cannot_compute_desired_objects_is_an_error_not_an_empty_fleet(make_state):
+    from controller.engine.reader import take_snapshot
+
+    def broken(state):
+        raise ValueError("prod/churn.yaml: template ../templates/mine.py: NameError: name 'x' is not defined")
+
+    failing = types.SimpleNamespace(NAME="thing", SCOPE="environment", desired=broken)
+    snapshot = take_snapshot(make_state(), kinds={"thing": failing}, clients=None)
+    assert snapshot.errors == ("prod/churn.yaml: template ../templates/mine.py: NameError: name 'x' is not defined",)
+    assert snapshot.live == {} and snapshot.desired == {}
