@@ -6,6 +6,8 @@ by other areas' tests never pull the accounts from under a controller that is st
 
 from __future__ import annotations
 
+import fcntl
+import os
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -24,20 +26,44 @@ def service_emulator() -> Iterator[Emulator]:
 
 
 @pytest.fixture(scope="session")
-def example_state() -> DesiredState:
-    """The example desired state, its pipelines rendered once so the subprocesses find them in the cache."""
-    from controller.service.loop import render_problems
+def render_cache(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    """One pipeline render cache for the test session (shared by xdist workers, and by the pipelines tests),
+    in this process's environment so that the `smgitops run` subprocesses use it too."""
+    root = tmp_path_factory.getbasetemp()
+    shared = (root.parent if root.name.startswith("popen-gw") else root) / "pipeline-cache"
+    shared.mkdir(exist_ok=True)
+    previous = os.environ.get("SMGITOPS_CACHE_DIR")
+    os.environ["SMGITOPS_CACHE_DIR"] = str(shared)
+    yield shared
+    if previous is None:
+        os.environ.pop("SMGITOPS_CACHE_DIR", None)
+    else:
+        os.environ["SMGITOPS_CACHE_DIR"] = previous
 
+
+@pytest.fixture(scope="session")
+def example_state() -> DesiredState:
     state = load(EXAMPLE, revision="example").state
     assert state is not None
-    assert render_problems(state) == []
     return state
 
 
+@pytest.fixture(scope="session")
+def rendered_example(render_cache: Path, example_state: DesiredState) -> DesiredState:
+    """The example with its pipelines rendered into the cache, so the subprocesses start warm. A lock makes
+    one test process render cold while the other waits for the result instead of rendering it too."""
+    from controller.service.loop import render_problems
+
+    with open(render_cache / ".warming.lock", "w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        assert render_problems(example_state) == []
+    return example_state
+
+
 @pytest.fixture
-def fleet(service_emulator: Emulator, example_state: DesiredState, tmp_path: Path) -> Iterator[Fleet]:
+def fleet(service_emulator: Emulator, rendered_example: DesiredState, tmp_path: Path) -> Iterator[Fleet]:
     service_emulator.reset()
-    created = Fleet(service_emulator, tmp_path, example_state)
+    created = Fleet(service_emulator, tmp_path, rendered_example)
     try:
         created.seed()
         yield created

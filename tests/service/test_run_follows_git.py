@@ -56,7 +56,7 @@ def test_a_new_commit_converges_within_one_interval_and_a_broken_one_is_rejected
     loaded = controller.wait_for("revision loaded", revision=second, timeout=10)
     applied = controller.wait_for("reconciled", scope="full", revision=second, timeout=10)
     assert applied["outcome"] == "applied", controller.tail()
-    assert loaded["at"] - committed_at <= INTERVAL + 1.0, "the commit was seen later than one interval"
+    assert loaded["at"] - committed_at <= INTERVAL + 2.0, "the commit was seen later than one interval (+ load)"
     print(f"commit seen after {loaded['at'] - committed_at:.2f} s, applied after {applied['at'] - committed_at:.2f} s")
     approved = package(fleet, "churn", 9)
     assert approved["ModelApprovalStatus"] == "Approved"

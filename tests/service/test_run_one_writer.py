@@ -37,7 +37,7 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(fleet):
     taken = standby.wait_for("leading: this replica writes now", timeout=3 * DURATION)
     takeover = taken["at"] - killed
     print(f"standby took over {takeover:.2f} s after the leader was killed (lease {DURATION} s)")
-    assert takeover <= DURATION * 1.25 + 0.5
+    assert takeover <= DURATION * 1.25 + 1.0
     resumed = standby.wait_for("reconciled", scope="full", after=taken["at"])
     assert resumed["outcome"] == "in-sync", "the dead leader had finished; nothing is left to do"
 

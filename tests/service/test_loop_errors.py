@@ -1,6 +1,7 @@
-"""How the loop retries: temporary errors (here: an endpoint nobody answers) back off exponentially per key;
+"""How the loop meets errors: temporary ones (here: an endpoint nobody answers) back off exponentially per key;
 permanent ones (a declared version that does not exist) are reported once and wait for the next commit, event
-or resync — no retry storm either way. The controller runs in a thread with real clients; its JSON log is read."""
+or resync — no retry storm either way; a lease table that does not exist stops it with one line and exit 1.
+The controller runs in a thread with real clients; its JSON log is read."""
 
 from __future__ import annotations
 
@@ -25,6 +26,7 @@ from controller.service.loop import Controller
 from controller.service.settings import Settings
 from controller.service.source import DirectorySource
 
+pytestmark = pytest.mark.usefixtures("rendered_example")  # the loop renders pipelines; start from a warm cache
 REGISTRY = Account("111111111111", "us-east-1", "arn:aws:iam::111111111111:role/smgitops-registry")
 
 
@@ -111,3 +113,15 @@ def test_a_permanent_error_is_reported_once_not_retried(log_lines, emulator, tmp
         f"{directory}/prod/ltv.yaml:5:18: approvedVersion: version 99 does not exist in model package group "
         "customer-ltv (account 111111111111)"
     ]
+
+
+@pytest.mark.aws
+def test_a_missing_lease_table_stops_the_controller_with_one_line(log_lines, emulator):
+    emulator.reset()
+    code = run_until(lambda: False, timeout=10, directory=EXAMPLE, endpoint_url=emulator.url, lease_table="nope")
+    assert code == 1
+    (line,) = [line for line in log_lines() if line["level"] == "error"]
+    assert line["event"] == "cannot use the lease"
+    assert line["error"] == (
+        "lease table nope does not exist; create it (key `name`, a string) or pass --create-lease-table"
+    )
