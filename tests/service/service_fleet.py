@@ -17,6 +17,8 @@ import subprocess
 import sys
 import threading
 import time
+import urllib.error
+import urllib.request
 from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
@@ -100,6 +102,15 @@ class ControllerProcess:
         code = self.process.wait(timeout=timeout)
         self._reader.join(timeout=5)
         return code
+
+    def http(self, path: str) -> tuple[int, str]:
+        """GET `path` from the health server (its port is in the `health server` line)."""
+        port = self.wait_for("health server")["port"]
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+                return response.status, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read().decode()
 
     def summary(self) -> dict[str, Any]:
         """The `stopped` line: calls made by reconciles, notifications, full cycles."""

@@ -47,6 +47,7 @@ def converged_controller(fleet, *options: str):
 
 def test_a_new_commit_converges_within_one_interval_and_a_broken_one_is_rejected(fleet):
     controller = converged_controller(fleet)
+    assert controller.http("/readyz") == (200, "ready: leader, last reconcile 0s ago\n")
     first = fleet.git("rev-parse", "HEAD")[:12]
     assert package(fleet, "churn", 7)["CustomerMetadataProperties"]["smgitops/staging"] == first
 
@@ -99,6 +100,8 @@ def test_a_console_approval_is_reverted_by_its_event_within_seconds(fleet):
     targeted = controller.wait_for("reconciled", scope="dev/churn, prod/churn, staging/churn")
     assert targeted["outcome"] == "applied"
     assert len(controller.events("reconciled", scope="full")) == 1, "reverted by the event, not by a resync"
+    status, metrics = controller.http("/metrics")
+    assert status == 200 and 'smgitops_drift_corrections_total 1.0' in metrics
 
     send(fleet, {"version": "0", "detail-type": "Something Else", "source": "aws.s3", "detail": {}})
     send(fleet, "not json at all")

@@ -31,6 +31,8 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(fleet):
     leader.wait_for("reconciled", scope="full", revision=promoted, outcome="applied")
     standby.wait_for("revision loaded", revision=promoted)
     assert not any(standby.events(event) for event in WRITES), "the standby wrote while the leader lived"
+    assert standby.http("/readyz") == (200, "ready: standby, another replica holds the lease\n")
+    assert "smgitops_leader 0.0" in standby.http("/metrics")[1]
 
     killed = time.monotonic()
     leader.process.kill()
