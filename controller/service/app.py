@@ -56,6 +56,9 @@ def serve(settings: Settings) -> int:
     previous = _on_signals(controller)
     try:
         return controller.run()
+    except Exception:  # a bug: say so in the log, with its traceback, and let the orchestrator restart us
+        log.exception("the controller stopped on an unexpected error")
+        return 1
     finally:
         _restore_signals(previous)
         if health is not None:

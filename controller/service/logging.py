@@ -42,6 +42,7 @@ def configure_logging(*, log_format: str | None, level: str = "info", stream: Te
             structlog.contextvars.merge_contextvars,
             structlog.processors.add_log_level,
             structlog.processors.TimeStamper(fmt="iso", utc=True),
+            structlog.processors.format_exc_info,
             _mask_secrets,
             renderer,
         ],

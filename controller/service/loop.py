@@ -141,6 +141,8 @@ class Controller:
             )
             for problem in problems:
                 log.error("desired-state problem", rejected=checkout.revision, problem=problem)
+            if self._checkout is not None:
+                self.source.keep(self._checkout)
             return
         assert loaded.state is not None
         self.source.keep(checkout)

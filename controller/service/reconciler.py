@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.aws.errors import TEMPORARY_CODES, classify, describe
+from controller.aws.errors import TEMPORARY_CODES, classify, describe, error_code
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome, reconcile
@@ -90,7 +90,8 @@ class Reconciler:
             )
         except Exception as error:  # a bug or an unexpected failure must not end the loop
             temporary = classify(error) == "temporary"
-            log.error("reconcile failed", **where, error=describe(error), temporary=temporary)
+            unexpected = error_code(error) is None and not temporary
+            log.error("reconcile failed", **where, error=describe(error), temporary=temporary, exc_info=unexpected)
             return Verdict(None, retry=set(keys) if temporary else set(), failed=set() if temporary else set(keys))
         calls = self.clients.calls.since(calls_before)
         duration = time.monotonic() - started

@@ -119,6 +119,7 @@ class GitSource:
         self._cancelled = cancelled
         self._repository = self.workdir / "repository.git"
         self._worktrees = self.workdir / "checkouts"
+        self._last: Checkout | None = None
 
     def fetch(self) -> Checkout:
         if not (self._repository / "HEAD").is_file():
@@ -126,16 +127,18 @@ class GitSource:
         else:
             self._git("fetch", "--depth=1", "--quiet", "origin", f"+refs/heads/{self.branch}:refs/heads/{self.branch}")
         commit = self._git("rev-parse", f"refs/heads/{self.branch}").strip()
-        revision = commit[:12]
-        tree = self._worktrees / revision
+        if self._last is not None and self._last.fingerprint == commit:
+            return self._last
+        tree = self._worktrees / commit[:12]
         if not (tree / ".git").exists():
             shutil.rmtree(tree, ignore_errors=True)
             self._git("worktree", "add", "--detach", "--force", str(tree), commit)
-        root = tree / self.path
-        return Checkout(revision, root, commit, self.path)
+        self._last = Checkout(commit[:12], tree / self.path, commit, self.path)
+        return self._last
 
     def keep(self, checkout: Checkout) -> None:
-        """Remove every worktree except the one `checkout` lives in."""
+        """Remove every worktree except the one `checkout` lives in (a commit fetched again is not checked
+        out again: the loop has seen it)."""
         if not self._worktrees.is_dir():
             return
         for tree in self._worktrees.iterdir():

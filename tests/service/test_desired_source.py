@@ -53,9 +53,10 @@ def test_a_branch_is_cloned_then_fetched_and_each_commit_checked_out(repo, tmp_p
 
     source.keep(first)
     assert (first.root / "environments.yaml").exists()
-    assert not second.root.exists(), "keep(good) drops every other checkout"
-    assert source.fetch().root == second.root and second.root.exists(), "asked again, checked out again"
+    assert not second.root.exists(), "keep(good) drops every other checkout (a rejected commit's)"
+    assert source.fetch() == second and not second.root.exists(), "the same commit again: nothing to check out"
     assert second.shown(str(second.root / "prod" / "churn.yaml")) == "desired_state/prod/churn.yaml"
+    assert second.shown_in(f"{second.root}/prod/churn.yaml:4:18: x") == "desired_state/prod/churn.yaml:4:18: x"
 
 
 def test_a_missing_branch_is_one_clear_error(repo, tmp_path):

@@ -47,7 +47,8 @@ def converged_controller(fleet, *options: str):
 
 def test_a_new_commit_converges_within_one_interval_and_a_broken_one_is_rejected(fleet):
     controller = converged_controller(fleet)
-    assert controller.http("/readyz") == (200, "ready: leader, last reconcile 0s ago\n")
+    ready = wait_until(lambda: controller.http("/readyz")[0] == 200, timeout=5)
+    assert ready and controller.http("/readyz")[1].startswith("ready: leader, last reconcile ")
     first = fleet.git("rev-parse", "HEAD")[:12]
     assert package(fleet, "churn", 7)["CustomerMetadataProperties"]["smgitops/staging"] == first
 
