@@ -158,6 +158,7 @@ def _orphan_change(state: DesiredState, kind: Kind, key: ScopeKey, orphan: Live)
         diff=field_diffs(orphan.spec, after),
         hold=hold,
         payload={"arn": orphan.arn} if orphan.arn else {},
+        model=orphan.model,
     )
 
 

@@ -94,7 +94,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
             name = f"{group}/{summary['ModelPackageVersion']}"
             status = summary.get("ModelApprovalStatus", PENDING)
             if name in declared or status == APPROVED:
-                lives.append(_describe(sagemaker, name, summary["ModelPackageArn"]))
+                lives.append(_describe(sagemaker, name, summary["ModelPackageArn"], group=group))
             else:
                 lives.append(
                     Live(
@@ -102,6 +102,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
                         spec={"status": status, "environments": []},
                         managed=True,
                         arn=summary["ModelPackageArn"],
+                        model=group,
                     )
                 )
     return lives
@@ -118,7 +119,7 @@ def _list_versions(sagemaker: Any, group: str) -> list[dict]:
         raise
 
 
-def _describe(sagemaker: Any, name: str, arn: str) -> Live:
+def _describe(sagemaker: Any, name: str, arn: str, *, group: str) -> Live:
     package = sagemaker.describe_model_package(ModelPackageName=arn)
     metadata = package.get("CustomerMetadataProperties") or {}
     environments = sorted(
@@ -134,6 +135,7 @@ def _describe(sagemaker: Any, name: str, arn: str) -> Live:
         applied_hash=metadata.get(HASH_KEY),
         source=None,
         arn=arn,
+        model=group,
     )
 
 

@@ -65,6 +65,8 @@ class Live:
     """`spec_hash` of what smgitops last wrote; a live spec that no longer hashes to it was changed outside."""
     source: str | None = None
     arn: str | None = None
+    model: str | None = None
+    """The model (or, in the registry, the model package group) the object belongs to, when the reader knows."""
 
 
 @dataclass(frozen=True)

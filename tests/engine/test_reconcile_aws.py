@@ -63,6 +63,7 @@ def test_console_approval_of_an_undeclared_version_is_reverted(aws, fleet):
     plan = make_plan(fleet, clients=aws)
     [change] = plan.changes
     assert (change.address, change.reason, change.hold) == ("registry/approval/churn/2", "drift", None)
+    assert change.model == "churn"  # so the people of every churn deployment hear that it was reverted
     converge(fleet, aws)
     assert console.approval_status(aws, fleet.registry, group="churn", version=2) == "PendingManualApproval"
 
