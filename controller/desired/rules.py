@@ -79,9 +79,20 @@ def environments_rules(document: Document) -> Iterator[Problem]:
         yield from _role_rules(document, path, _mapping(document, path).get("account"), _ROLES)
         yield from _check(document, [*path, "artifacts"], expressions.s3_prefix_problem)
         yield from _promotion_rules(document, name, environments)
+        yield from _region_rule(document, path, registry.get("region"))
         windows = get(document.data, [*path, "changeWindows"])
         for index in range(len(windows) if isinstance(windows, list) else 0):
             yield from _change_window_rules(document, [*path, "changeWindows", index])
+
+
+def _region_rule(document: Document, path: Path, registry_region: Any) -> Iterator[Problem]:
+    region = _text(document, [*path, "region"])
+    if region and isinstance(registry_region, str) and region != registry_region:
+        message = (
+            f"must be the registry's region, {registry_region}: SageMaker creates a model only from a model "
+            "package in its own region"
+        )
+        yield document.problem([*path, "region"], message)
 
 
 def _role_rules(document: Document, path: Path, account: Any, fields: tuple[str, ...]) -> Iterator[Problem]:

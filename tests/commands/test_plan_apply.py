@@ -126,5 +126,5 @@ def test_json_and_markdown_formats(smgitops, desired, fleet):
     assert document["summary"]["create"] == 29
     markdown = smgitops("plan", "--format", "markdown", "--env", "prod", "--model", "ltv", str(desired))
     assert markdown.stdout.startswith("### smgitops plan for ")
-    assert "#### prod — account `333333333333`, eu-central-1" in markdown.stdout
+    assert "#### prod — account `333333333333`, us-east-1" in markdown.stdout
     assert "churn-batch-inference" not in markdown.stdout

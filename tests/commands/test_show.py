@@ -20,10 +20,10 @@ def test_show_prints_environments_versions_and_deployments(monkeypatch, capsys):
     assert lines[0].startswith("desired_state @ ")
     assert lines[0].endswith(": model registry in 111111111111 (us-east-1)")
     assert lines[2:6] == [
-        "ENVIRONMENT  ACCOUNT       REGION        PROMOTES FROM  DRIFT    PRUNE  NOTES",
-        "dev          111111111111  us-east-1     -              enforce  yes    -",
-        "staging      222222222222  us-east-1     dev            enforce  yes    -",
-        "prod         333333333333  eu-central-1  staging        warn     no     -",
+        "ENVIRONMENT  ACCOUNT       REGION     PROMOTES FROM  DRIFT    PRUNE  NOTES",
+        "dev          111111111111  us-east-1  -              enforce  yes    -",
+        "staging      222222222222  us-east-1  dev            enforce  yes    -",
+        "prod         333333333333  us-east-1  staging        warn     no     -",
     ]
     assert lines[7:10] == [
         "APPROVED VERSION  dev  staging  prod",

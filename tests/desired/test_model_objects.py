@@ -28,7 +28,7 @@ def test_environments_and_registry(state):
 
     assert state.registry.account == "111111111111"
     assert (prod.account, prod.region, prod.promotes_from, prod.drift, prod.prune) == (
-        "333333333333", "eu-central-1", "staging", "warn", False,
+        "333333333333", "us-east-1", "staging", "warn", False,
     )
     assert prod.pipeline_role == "arn:aws:iam::333333333333:role/sagemaker-pipelines"
     assert prod.target.role == "arn:aws:iam::333333333333:role/smgitops-deploy"

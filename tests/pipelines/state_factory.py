@@ -27,7 +27,7 @@ from controller.pipelines import RenderedPipeline
 
 REGISTRY = Account("111111111111", "us-east-1", "arn:aws:iam::111111111111:role/smgitops-registry")
 ACCOUNTS = {"dev": "111111111111", "staging": "222222222222", "prod": "333333333333"}
-REGIONS = {"dev": "us-east-1", "staging": "us-east-1", "prod": "eu-central-1"}
+REGIONS = {"dev": "us-east-1", "staging": "us-east-1", "prod": "us-east-1"}
 
 
 def environment(name: str) -> Environment:

@@ -42,7 +42,7 @@ def test_the_model_package_arn_is_the_approved_version_in_the_registry_account()
 def test_the_environment_gives_region_role_and_artifacts_prefix() -> None:
     (spec,) = specs_for(example_state(), churn("prod"))
     assert (spec.region, spec.role, spec.artifacts) == (
-        "eu-central-1",
+        "us-east-1",
         "arn:aws:iam::333333333333:role/sagemaker-pipelines",
         "s3://acme-prod-mlops/smgitops/",
     )

@@ -1,5 +1,5 @@
 """Which deployments an EventBridge event touches, on the example desired state (dev and the registry share
-account 111111111111; staging is 222222222222 and prod 333333333333 in eu-central-1)."""
+account 111111111111; staging is 222222222222 and prod 333333333333, all in us-east-1)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import pytest
 
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
 
-DEV, STAGING, PROD = ("111111111111", "us-east-1"), ("222222222222", "us-east-1"), ("333333333333", "eu-central-1")
+DEV, STAGING, PROD = ("111111111111", "us-east-1"), ("222222222222", "us-east-1"), ("333333333333", "us-east-1")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +41,7 @@ def test_a_model_package_state_change_touches_every_deployment_of_the_group(inde
 
 
 def test_a_pipeline_event_touches_the_deployment_whose_pipeline_it_is(index):
-    arn = "arn:aws:sagemaker:eu-central-1:333333333333:pipeline/ltv-batch-inference"
+    arn = "arn:aws:sagemaker:us-east-1:333333333333:pipeline/ltv-batch-inference"
     status = event("SageMaker Model Building Pipeline Execution Status Change",
                    {"pipelineArn": arn, "currentPipelineExecutionStatus": "Failed"}, place=PROD)
     assert keys_for_event(status, index) == {("prod", "ltv")}
@@ -66,7 +66,7 @@ def test_a_pipeline_event_touches_the_deployment_whose_pipeline_it_is(index):
          {("staging", "ltv")}),
         (api_call("events", "RemoveTargets", {"rule": "smgitops-dev-churn-retune-from-prod", "ids": ["1"]}),
          {("dev", "churn")}),
-        (api_call("sns", "DeleteTopic", {"topicArn": "arn:aws:sns:eu-central-1:333333333333:churn-alerts"},
+        (api_call("sns", "DeleteTopic", {"topicArn": "arn:aws:sns:us-east-1:333333333333:churn-alerts"},
                   place=PROD), {("prod", "churn")}),
         (api_call("sns", "Unsubscribe",
                   {"subscriptionArn": "arn:aws:sns:us-east-1:222222222222:ltv-alerts:0b6f7a7e-1c2d-4e5f"},

@@ -77,7 +77,7 @@ def test_drift_held_under_warn_is_delivered_once_per_revision(aws, state):
 
     [sent] = notifier.notify(state, outcome)
     [message] = inbox.messages()
-    assert sent.topic_arn == inbox.topic_arn == "arn:aws:sns:eu-central-1:333333333333:churn-alerts"
+    assert sent.topic_arn == inbox.topic_arn == "arn:aws:sns:us-east-1:333333333333:churn-alerts"
     assert message["Subject"] == "smgitops: drift detected on prod/pipeline/churn-batch-inference"
     assert message["Message"] == (
         "Drift detected: prod/pipeline/churn-batch-inference was changed outside git.\n"
@@ -86,7 +86,7 @@ def test_drift_held_under_warn_is_delivered_once_per_revision(aws, state):
         "Fields (live -> git):\n"
         '  instanceType: "ml.m5.4xlarge" -> "ml.m5.xlarge"\n'
         "\n"
-        "Environment: prod (account 333333333333, eu-central-1)\n"
+        "Environment: prod (account 333333333333, us-east-1)\n"
         "Declared in: prod/churn.yaml\n"
         "Revision: abc123\n"
     )
