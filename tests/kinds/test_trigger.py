@@ -27,7 +27,7 @@ from controller.kinds.base import MANAGED_TAG, REVISION_TAG, tags_to_dict
 from controller.kinds.trigger_rules import MAX_RULE_NAME, rule_name
 
 DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333"
-US, EU = "us-east-1", "eu-central-1"
+US = "us-east-1"
 TRIGGER = only("trigger")
 
 
@@ -275,13 +275,13 @@ PATTERN_CASES = [
     ("smgitops-staging-churn-retune", step_status(STAGING, US, MQ, "Failed"), True),
     ("smgitops-staging-churn-retune", step_status(STAGING, US, MQ, "Succeeded"), False),
     ("smgitops-staging-churn-retune", step_status(STAGING, US, "DataQualityCheck", "Failed"), False),
-    ("smgitops-dev-churn-retune-from-prod", step_status(PROD, EU, MQ, "Failed"), True),
+    ("smgitops-dev-churn-retune-from-prod", step_status(PROD, US, MQ, "Failed"), True),
     ("smgitops-dev-churn-retune-from-prod", step_status(STAGING, US, MQ, "Failed"), False),
-    ("smgitops-dev-churn-retune", step_status(PROD, EU, MQ, "Failed"), False),
+    ("smgitops-dev-churn-retune", step_status(PROD, US, MQ, "Failed"), False),
     ("smgitops-dev-churn-retune", step_status(DEV, US, MQ, "Failed"), True),
-    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, EU, "Failed"), True),
-    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, EU, "Succeeded"), False),
-    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, EU, "Failed", "ltv-batch-inference"), False),
+    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, US, "Failed"), True),
+    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, US, "Succeeded"), False),
+    ("smgitops-prod-churn-pipeline-failed", execution_status(PROD, US, "Failed", "ltv-batch-inference"), False),
     ("smgitops-dev-churn-pipeline-failed", execution_status(DEV, US, "Failed", "churn-training"), True),
     ("smgitops-dev-churn-awaiting-approval", package_state("churn", 9, "PendingManualApproval"), True),
     ("smgitops-dev-churn-awaiting-approval", package_state("churn", 9, "Approved"), False),
@@ -306,9 +306,9 @@ def test_the_matcher_itself_tells_matching_from_not_matching():
 def test_failure_notifications_read_as_one_line():
     rules = rules_by_address(example_state())
     (target,) = rules["prod/trigger/smgitops-prod-churn-pipeline-failed"].spec["targets"]
-    assert target["arn"] == f"arn:aws:sns:eu-central-1:{PROD}:churn-alerts"
-    event = execution_status(PROD, EU, "Failed")
-    pipeline_arn = _pipeline_arn(PROD, "eu-central-1", "churn-batch-inference")
+    assert target["arn"] == f"arn:aws:sns:us-east-1:{PROD}:churn-alerts"
+    event = execution_status(PROD, US, "Failed")
+    pipeline_arn = _pipeline_arn(PROD, US, "churn-batch-inference")
     assert render(target["inputTransformer"], event) == (
         f"smgitops: prod/churn: pipeline {pipeline_arn} failed (execution {pipeline_arn}/execution/4n3lcqbdrn5f)"
     )
