@@ -10,7 +10,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import datetime
 
-from controller.desired.model import DesiredState
+from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.applier import ApplyResult, apply_plan
 from controller.engine.plan import Change, Plan
 from controller.engine.planner import build_plan
@@ -52,16 +52,38 @@ def make_plan(
         now=now,
         ignore_change_windows=ignore_change_windows,
     )
-    return narrow(plan, environments=environments, models=models)
+    return narrow(plan, state, environments=environments, models=models)
 
 
-def narrow(plan: Plan, *, environments: Sequence[str] | None, models: Sequence[str] | None) -> Plan:
-    def wanted(change: Change) -> bool:
-        if environments and change.environment not in environments and change.environment != "registry":
-            return False
-        return not models or change.model in models or change.kind == "approval"
+def narrow(
+    plan: Plan, state: DesiredState, *, environments: Sequence[str] | None, models: Sequence[str] | None
+) -> Plan:
+    """Only the changes of the selected environments and models.
 
-    return replace(plan, changes=tuple(change for change in plan.changes if wanted(change)))
+    A registry approval belongs to the environments it names before or after (so `--env dev` never approves
+    prod's version), a rejection to the file that rejects it, and both to the models deployed from their group;
+    an undeclared console approval belongs to every environment deploying the group.
+    """
+    groups = {d.model_package_group for d in state.deployments if not models or d.model in models}
+
+    def in_environments(change: Change) -> bool:
+        if not environments:
+            return True
+        if change.environment != REGISTRY:
+            return change.environment in environments
+        named = {*(change.before or {}).get("environments", ()), *(change.after or {}).get("environments", ())}
+        if not named and change.source:
+            named = {change.source.split("/", 1)[0]}
+        if not named:
+            named = {d.environment for d in state.deployments if d.model_package_group == change.model}
+        return bool(named & set(environments))
+
+    def in_models(change: Change) -> bool:
+        if not models:
+            return True
+        return change.model in groups if change.environment == REGISTRY else change.model in models
+
+    return replace(plan, changes=tuple(c for c in plan.changes if in_environments(c) and in_models(c)))
 
 
 def stale_reasons(saved: Plan, fresh: Plan) -> list[str]:

@@ -118,3 +118,12 @@ def test_a_new_approved_version_changes_only_the_approval_and_a_parameter(aws, f
     assert [row.path for row in pipeline.diff] == ["definition.Parameters.ModelPackageArn.DefaultValue"]
     assert pipeline.diff[0].after.endswith("model-package/customer-ltv/4")
     converge(promoted, aws)
+
+
+def test_selecting_an_environment_or_model_narrows_registry_changes_too(aws, fleet):
+    plan = make_plan(fleet, clients=aws, environments=["dev"])
+    assert {change.environment for change in plan.changes} == {"registry", "dev"}
+    assert {c.name for c in plan.changes if c.kind == "approval"} == {"churn/8"}
+    ltv = make_plan(fleet, clients=aws, models=["ltv"])
+    assert {c.name for c in ltv.changes if c.kind == "approval"} == {"customer-ltv/3"}
+    assert {c.model for c in ltv.changes} == {"ltv", "customer-ltv"}
