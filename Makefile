@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint install clean
+.PHONY: test demo lint install clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -24,6 +24,11 @@ test: lint
 
 demo: $(STAMP)
 	$(BIN)/smgitops demo
+
+# smgitops and Terraform planning the same objects on the emulator (needs terraform and /opt/tf-plugins).
+bench: $(STAMP)
+	$(BIN)/python bench/plan_vs_terraform.py --models 5
+	$(BIN)/python bench/plan_vs_terraform.py --models 20
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
