@@ -6,8 +6,8 @@ Writes a desired state of N models × 3 environments (3 accounts), starts the em
 counts every HTTP request it answers, then measures each tool in turn on a freshly reset and seeded emulator:
 smgitops (`smgitops apply`, then timed no-change plans in-process and one `smgitops plan` subprocess) and
 Terraform (the same objects as `main.tf.json`, `terraform apply`, then timed `terraform plan
--detailed-exitcode`). Checks that both left the same objects, prints a Markdown table and writes every number
-to `bench/results/<date>-models<N>.json`.
+-detailed-exitcode`). Checks that both left the same objects (exit 1 if not), prints a Markdown table and
+writes every number to `bench/results/<date>-models<N>.json`.
 """
 
 from __future__ import annotations
@@ -69,8 +69,9 @@ def main(argv: list[str] | None = None) -> int:
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(report.table(results))
-    print(f"\nsame objects: {not results['objects']['differences']}; results in {output}")
-    return 0
+    same = not results["objects"]["differences"]
+    print(f"\nsame objects: {same}; results in {output}")
+    return 0 if same else 1
 
 
 def header(args: argparse.Namespace, state) -> dict[str, Any]:
