@@ -13,7 +13,9 @@ from controller.commands import run as run_command
 from controller.main import build_parser
 from controller.service import events
 
-SECTION = (Path(__file__).resolve().parents[2] / "README.md").read_text().split("\n## Running it as a service\n")[1]
+SECTION = (
+    (Path(__file__).resolve().parents[2] / "README.md").read_text().split("\n## Running it as a service\n")[1]
+).split("\n## ")[0]
 PATTERNS = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)]
 
 
