@@ -18,7 +18,17 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
     parser.add_argument("--revision", help="the revision to record (default: the directory's git commit)")
     parser.add_argument("--stats", action="store_true", help="print AWS calls made and time taken")
+    add_calls_per_second(parser)
     add_change_window_override(parser)
+
+
+def add_calls_per_second(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--calls-per-second",
+        type=float,
+        default=20.0,
+        help="AWS calls per second per account, to stay under AWS's API quotas; 0: no limit of smgitops' own",
+    )
 
 
 def add_change_window_override(parser: argparse.ArgumentParser) -> None:
@@ -52,7 +62,7 @@ def load_state(args: argparse.Namespace):
 def make_clients(args: argparse.Namespace):
     from controller.aws.clients import Clients
 
-    return Clients(endpoint_url=args.endpoint_url)
+    return Clients(endpoint_url=args.endpoint_url, calls_per_second_per_account=args.calls_per_second or None)
 
 
 class Stopwatch:

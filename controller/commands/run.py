@@ -10,6 +10,8 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from controller.commands.common import add_calls_per_second
+
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
@@ -27,9 +29,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     loop.add_argument("--resync", type=_seconds, default=600.0, help="seconds between full reconciles (600)")
     loop.add_argument("--jitter", type=float, default=0.1, help="resync jitter, a fraction (default: 0.1)")
     loop.add_argument("--max-cycles", type=int, help="exit 0 after this many full reconciles")
-    loop.add_argument(
-        "--calls-per-second", type=float, default=20.0, help="AWS calls per second per account; 0: no limit"
-    )
+    add_calls_per_second(loop)
     loop.add_argument("--backoff-base", type=_seconds, default=1.0, help="first retry delay (default: 1 s)")
     loop.add_argument("--backoff-max", type=_seconds, default=300.0, help="longest retry delay (300 s)")
     events = parser.add_argument_group("events")

@@ -119,7 +119,7 @@ def test_a_saved_plan_applies_exactly_and_is_refused_once_live_state_moved(smgit
 
 
 def test_json_and_markdown_formats(smgitops, desired, fleet):
-    as_json = smgitops("plan", "--format", "json", str(desired))
+    as_json = smgitops("plan", "--calls-per-second", "0", "--format", "json", str(desired))
     document = json.loads(as_json.stdout)
     schema = json.loads((ROOT / "schemas" / "plan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(document)
