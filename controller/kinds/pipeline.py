@@ -44,7 +44,13 @@ WRITES = (
     "sagemaker:DeleteTags",
     "s3:PutObject",
 )
-PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+PERMISSIONS = (
+    *(operation for operation in (*READS, *WRITES) if not operation.startswith("s3:")),
+    "s3:GetObject",  # HeadObject
+    "s3:ListBucket",  # so that HeadObject of a missing object answers 404, not 403
+    "s3:PutObject",
+    "iam:PassRole",
+)
 
 _UPLOAD_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()
