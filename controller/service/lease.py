@@ -23,6 +23,8 @@ from controller.service.logging import get_logger
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRUSTED_FRACTION = 0.75
+PERMISSIONS = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
+"""IAM actions on the lease table (plus dynamodb:CreateTable with --create-lease-table)."""
 """Of the duration, after a renewal starts, during which the holder still trusts it holds the lease."""
 
 log = get_logger("smgitops.lease")

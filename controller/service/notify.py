@@ -28,6 +28,8 @@ from controller.engine.reconcile import Outcome
 SUBJECT_LIMIT = 100
 VALUE_LIMIT = 120
 REMEMBERED = 10_000
+PERMISSIONS = ("sns:Publish",)
+"""Published with each environment's deploy role."""
 VERBS = {"create": "create", "update": "update", "delete": "delete", "none": "change"}
 
 log = structlog.get_logger(__name__)

@@ -18,6 +18,7 @@ from controller.aws.errors import classify, describe
 from controller.service.logging import get_logger
 
 MAX_PAUSE = 60.0
+PERMISSIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessageBatch")
 log = get_logger("smgitops.events")
 
 

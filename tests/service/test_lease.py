@@ -79,3 +79,17 @@ def test_the_keeper_reports_the_first_answer_and_each_change(aws):
     finally:
         keeper.stop()
         keeper.join(timeout=5)
+
+
+def test_every_call_the_lease_makes_is_in_its_declared_permissions(aws):
+    from controller.service.lease import PERMISSIONS
+
+    first, second = lease(aws, "replica-a"), lease(aws, "replica-b")
+    first.ensure_table(create=True)
+    before = aws.calls.snapshot()
+    first.ensure_table(create=False)
+    assert first.refresh("abc123") and not second.refresh("abc123")
+    second.current()
+    first.release()
+    made = {operation for operation in aws.calls.since(before).by_operation() if not operation.startswith("sts:")}
+    assert made and made <= set(PERMISSIONS), made - set(PERMISSIONS)
