@@ -1,0 +1,39 @@
+"""The README's ECS task definition is valid JSON whose command `smgitops` accepts, checked by the health path."""
+
+from __future__ import annotations
+
+import json
+import re
+from pathlib import Path
+
+from controller.main import build_parser
+
+README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
+SECTION = README.split("\n## Deploying on ECS\n")[1].split("\n## ")[0]
+
+
+def task_definition() -> dict:
+    [block] = re.findall(r"^```json\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)
+    return json.loads(block)
+
+
+def test_the_container_command_parses_as_smgitops_run():
+    [container] = task_definition()["containerDefinitions"]
+    args = build_parser().parse_args(container["command"])
+    assert args.verb == "run"
+    assert args.lease_table == "smgitops-lease" and args.health_port == 8080
+    assert container["portMappings"] == [{"containerPort": args.health_port}]
+
+
+def test_the_health_check_calls_healthz_on_the_health_port():
+    [container] = task_definition()["containerDefinitions"]
+    check = " ".join(container["healthCheck"]["command"])
+    assert "http://127.0.0.1:8080/healthz" in check
+    assert {secret["name"] for secret in container["secrets"]} == {"SMGITOPS_GIT_USERNAME", "SMGITOPS_GIT_PASSWORD"}
+
+
+def test_the_roles_it_names_are_the_ones_permissions_prints():
+    from controller.commands.permissions import ROLES
+
+    for role in ROLES:
+        assert f"`--role {role}`" in SECTION
