@@ -139,12 +139,21 @@ MARKER = re.compile(
 )
 
 
-def marker(*, source: str, spec: Mapping[str, Any], environment: str) -> str:
+PENDING = "0" * 16
+"""The spec-hash written first by an apply that takes several calls, and replaced by the real one last.
+
+An object an apply left half-written (throttled, crashed, stopped) carries it, so the next plan sees a change
+still to make (`desired-change`, applied even under `drift: warn`), never drift.
+"""
+
+
+def marker(*, source: str, spec: Mapping[str, Any], environment: str, pending: bool = False) -> str:
     """Ownership written into a Description field, for objects whose tags cost an extra read per object.
 
     It names the environment because environments may share an account: each manages only its own objects.
     """
-    return f"managed by smgitops; source={source}; spec={spec_hash(spec)}; environment={environment}"
+    recorded = PENDING if pending else spec_hash(spec)
+    return f"managed by smgitops; source={source}; spec={recorded}; environment={environment}"
 
 
 def marked_environment(description: str | None) -> str | None:
@@ -163,7 +172,7 @@ def live_from_marker(
         name=name,
         spec=spec,
         managed=ours,
-        applied_hash=found["spec"] if ours else None,
+        applied_hash=found["spec"] if ours and found["spec"] != PENDING else None,
         source=found["source"] if ours else None,
         arn=arn,
     )
@@ -176,7 +185,7 @@ def live_from_tags(
         name=name,
         spec=spec,
         managed=tags.get(MANAGED_TAG) == "true",
-        applied_hash=tags.get(SPEC_HASH_TAG),
+        applied_hash=None if tags.get(SPEC_HASH_TAG) == PENDING else tags.get(SPEC_HASH_TAG),
         source=tags.get(SOURCE_TAG),
         arn=arn,
     )

@@ -42,6 +42,9 @@ from controller.kinds.base import (
     tags_to_dict,
     tags_to_list,
 )
+from controller.kinds.base import (
+    PENDING as PENDING_HASH,
+)
 
 NAME = "topic"
 SCOPE = "environment"
@@ -205,12 +208,16 @@ def apply(clients: Any, change: Any) -> None:
         _delete(sns, arn)
         return
     tags = change.payload["tags"]
+    pending = tags_to_list({**tags, SPEC_HASH_TAG: PENDING_HASH})
+    # Several calls: tag the topic pending first and with its real spec-hash last, so a topic an apply left
+    # half-subscribed is a change still to make, never drift.
     if change.action == "create":
-        arn = sns.create_topic(Name=change.name, Tags=tags_to_list(tags))["TopicArn"]
+        arn = sns.create_topic(Name=change.name, Tags=pending)["TopicArn"]
     else:
-        sns.tag_resource(ResourceArn=arn, Tags=tags_to_list(tags))
+        sns.tag_resource(ResourceArn=arn, Tags=pending)
     _converge_subscriptions(sns, arn, change.after["emails"])
     _ensure_events_policy(sns, arn, account=change.target.account)
+    sns.tag_resource(ResourceArn=arn, Tags=tags_to_list(tags))
 
 
 def _converge_subscriptions(sns: Any, arn: str, emails: Sequence[str]) -> None:

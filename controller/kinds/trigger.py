@@ -115,19 +115,25 @@ def apply(clients: Any, change: Any) -> None:
         events.put_permission(
             EventBusName="default", Action=PUT_EVENTS, Principal=sender, StatementId=STATEMENT_PREFIX + sender
         )
-    arguments = {
-        "Name": change.name,
-        "EventPattern": json.dumps(after["pattern"], sort_keys=True),
-        "State": after["state"],
-        "Description": marker(source=change.source, spec=after, environment=change.environment),
-    }
     tags = tags_to_list(change.payload["tags"])
-    if change.action == "create":
-        events.put_rule(**arguments, Tags=tags)
-    else:
-        rule_arn = events.put_rule(**arguments)["RuleArn"]
+    targets_change = (change.before or {}).get("targets") != after["targets"]
+    if change.action == "create" or targets_change:
+        # Several calls: mark the rule pending first, so a half-written rule is never taken for drift.
+        first_tags = {"Tags": tags} if change.action == "create" else {}
+        events.put_rule(**_rule_arguments(change, pending=True), **first_tags)
+        _sync_targets(events, change.name, after["targets"])
+    rule_arn = events.put_rule(**_rule_arguments(change, pending=False))["RuleArn"]
+    if change.action != "create":
         events.tag_resource(ResourceARN=rule_arn, Tags=tags)
-    _sync_targets(events, change.name, after["targets"])
+
+
+def _rule_arguments(change: Any, *, pending: bool) -> dict[str, Any]:
+    return {
+        "Name": change.name,
+        "EventPattern": json.dumps(change.after["pattern"], sort_keys=True),
+        "State": change.after["state"],
+        "Description": marker(source=change.source, spec=change.after, environment=change.environment, pending=pending),
+    }
 
 
 def normalise_pattern(pattern: Any) -> Any:
