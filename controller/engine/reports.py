@@ -9,6 +9,7 @@ from itertools import groupby
 from typing import Any
 
 from controller.engine.plan import Change, Plan
+from controller.kinds import KINDS
 
 SYMBOLS = {"create": "+", "update": "~", "delete": "-", "none": "!"}
 MAX_VALUE = 100
@@ -110,7 +111,9 @@ def _why_cell(change: Change) -> str:
 
 def _diff_rows(change: Change) -> list[str]:
     if change.action == "create":
-        return [f"{key}: {_value(value)}" for key, value in sorted((change.after or {}).items())]
+        kind, after = KINDS.get(change.kind), change.after or {}
+        shown = kind.summary(after) if hasattr(kind, "summary") else dict(sorted(after.items()))
+        return [f"{key}: {_value(value)}" for key, value in shown.items()]
     return [f"{row.path}: {_value(row.before)} -> {_value(row.after)}" for row in change.diff]
 
 

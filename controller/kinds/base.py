@@ -105,6 +105,7 @@ class Kind(Protocol):
     def apply(self, clients: Any, change: Any) -> None: ...
 
     # Kinds with CREATABLE = False also define `missing(resource) -> str`: the plan error for an absent object.
+    # A kind may define `summary(spec) -> dict`: the rows the text plan shows for a new object (default: its spec).
 
 
 def spec_hash(spec: Mapping[str, Any]) -> str:

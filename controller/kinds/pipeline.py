@@ -101,6 +101,15 @@ def normalise(definition: Mapping[str, Any]) -> dict[str, Any]:
     return result
 
 
+def summary(spec: Mapping[str, Any]) -> dict[str, Any]:
+    """What a reviewer reads of a new pipeline: its role, top-level steps and parameter defaults."""
+    definition = spec.get("definition") or {}
+    rows: dict[str, Any] = {"role": spec.get("role"), "steps": ", ".join(definition.get("Steps", {}))}
+    for name, parameter in sorted(definition.get("Parameters", {}).items()):
+        rows[f"parameter {name}"] = parameter.get("DefaultValue")
+    return rows
+
+
 def read(clients: Any, scope: ReadScope) -> list[Live]:
     sagemaker = clients.client("sagemaker", scope.target)
     declared = {resource.name for resource in scope.resources}

@@ -105,3 +105,15 @@ def test_json_plan_matches_its_published_schema():
 
     schema = json.loads((Path(__file__).parents[2] / "schemas" / "plan.schema.json").read_text())
     jsonschema.Draft202012Validator(schema).validate(json.loads(sample_plan().to_json()))
+
+
+def test_a_new_pipeline_shows_its_steps_and_parameter_defaults_not_raw_json(example_state):
+    from controller.kinds import pipeline
+
+    [resource] = [r for r in pipeline.desired(example_state) if r.address == "prod/pipeline/ltv-batch-inference"]
+    create = Change(kind="pipeline", name=resource.name, environment="prod", target=TARGET, action="create",
+                    reason="desired-change", source=resource.source, before=None, after=resource.spec)
+    report = render(Plan(revision="abc123", changes=(create,), environments=("prod",)), "text")
+    package = "arn:aws:sagemaker:us-east-1:111111111111:model-package/customer-ltv/3"
+    assert f'      parameter ModelPackageArn: "{package}"' in report
+    assert "      steps: " in report and "Parameters" not in report
