@@ -71,11 +71,13 @@ def markdown(plan: Plan) -> str:
         lines += ["| | kind | name | why |", "|---|---|---|---|"]
         for change in changes:
             lines.append(f"| `{SYMBOLS[change.action]}` | {change.kind} | `{change.name}` | {_why_cell(change)} |")
-        detailed = [change for change in changes if change.diff]
+        detailed = [change for change in changes if change.diff or change.action == "create"]
         if detailed:
             lines += ["", "<details><summary>Field changes</summary>", "", "```diff"]
             for change in detailed:
                 lines.append(f"# {change.address}")
+                if change.action == "create":
+                    lines += [f"+ {row}" for row in _diff_rows(change)]
                 for row in change.diff:
                     lines.append(f"- {row.path}: {_value(row.before)}")
                     lines.append(f"+ {row.path}: {_value(row.after)}")

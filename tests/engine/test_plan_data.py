@@ -117,3 +117,9 @@ def test_a_new_pipeline_shows_its_steps_and_parameter_defaults_not_raw_json(exam
     package = "arn:aws:sagemaker:us-east-1:111111111111:model-package/customer-ltv/3"
     assert f'      parameter ModelPackageArn: "{package}"' in report
     assert "      steps: " in report and "Parameters" not in report
+
+
+def test_markdown_details_show_what_a_new_object_will_be():
+    report = render(sample_plan(), "markdown")
+    assert "# prod/pipeline/ltv-batch-inference\n" in report
+    assert '+ role: "arn:aws:iam::333333333333:role/sagemaker-pipelines"' in report
