@@ -80,17 +80,27 @@ def take_snapshot(
             (scope.kind, scope.environment): pool.submit(kinds[scope.kind].read, clients, scope)
             for scope in scopes
         }
+        failures: dict[str, list[ScopeKey]] = defaultdict(list)
         for key, future in futures.items():
             try:
                 live[key] = tuple(future.result())
             except Exception as error:  # one failed scope is reported, the others still plan
-                errors.append(f"{key[1]}: {key[0]}: reading live state failed: {_one_line(error)}")
+                failures[_one_line(error)].append(key)
+    errors.extend(_read_failure(message, keys) for message, keys in failures.items())
     desired = {
         (scope.kind, scope.environment): scope.resources
         for scope in scopes
         if (scope.kind, scope.environment) in live
     }
     return Snapshot(desired=desired, live=live, errors=tuple(errors))
+
+
+def _read_failure(message: str, keys: list[ScopeKey]) -> str:
+    """One line per distinct failure: missing credentials in every account is one problem, not thirteen."""
+    if len(keys) == 1:
+        return f"{keys[0][1]}: {keys[0][0]}: reading live state failed: {message}"
+    where = ", ".join(sorted({environment for _, environment in keys}))
+    return f"{where}: reading live state failed ({len(keys)} kinds and accounts): {message}"
 
 
 def _one_line(error: BaseException) -> str:

@@ -25,6 +25,8 @@ def render(plan: Plan, fmt: str) -> str:
 
 def summary_line(plan: Plan) -> str:
     counts = plan.summary()
+    if plan.errors:
+        return f"{len(plan.errors)} error(s): nothing can be applied until they are fixed."
     if not plan.changes:
         return f"No changes. {counts['in_sync']} objects match revision {plan.revision}."
     line = f"Plan: {counts['create']} to create, {counts['update']} to update, {counts['delete']} to delete"
@@ -34,10 +36,10 @@ def summary_line(plan: Plan) -> str:
 
 
 def text(plan: Plan) -> str:
+    """The terminal report; errors are not in it: the commands print them to stderr, one line each."""
     lines = [f"smgitops plan at revision {plan.revision}", ""]
-    lines += [f"error: {error}" for error in plan.errors]
     lines += [f"override: {override}" for override in plan.overrides]
-    if plan.errors or plan.overrides:
+    if plan.overrides:
         lines.append("")
     for environment, changes in _by_environment(plan):
         target = changes[0].target

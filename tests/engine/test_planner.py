@@ -147,3 +147,32 @@ def test_a_kind_that_cannot_compute_desired_objects_is_an_error_not_an_empty_fle
     snapshot = take_snapshot(make_state(), kinds={"thing": failing}, clients=None)
     assert snapshot.errors == ("prod/churn.yaml: template ../templates/mine.py: NameError: name 'x' is not defined",)
     assert snapshot.live == {} and snapshot.desired == {}
+
+
+def test_the_same_read_failure_everywhere_is_one_error_line(make_state):
+    from controller.engine.reader import take_snapshot
+
+    def no_credentials(clients, scope):
+        raise RuntimeError("Unable to locate credentials")
+
+    def desired(state):
+        return []
+
+    kinds = {
+        name: types.SimpleNamespace(NAME=name, SCOPE="environment", desired=desired, read=no_credentials)
+        for name in ("one", "two")
+    }
+    snapshot = take_snapshot(make_state(), kinds=kinds, clients=None)
+    assert snapshot.errors == (
+        "dev, prod: reading live state failed (4 kinds and accounts): Unable to locate credentials",
+    )
+
+
+def test_a_plan_with_errors_never_reads_as_no_changes(make_state):
+    from controller.engine.plan import Plan
+    from controller.engine.reports import render
+
+    failed = Plan(revision="abc123", changes=(), errors=("prod: pipeline: reading live state failed: x",))
+    report = render(failed, "text")
+    assert report.rstrip().endswith("1 error(s): nothing can be applied until they are fixed.")
+    assert "No changes" not in report
