@@ -63,8 +63,14 @@ def _seconds(text: str) -> float:
 
 
 def run(args: argparse.Namespace) -> int:
-    from controller.service.logging import configure_logging
+    import sys
 
+    from controller.service.logging import configure_logging
+    from controller.service.source import looks_like_git_url
+
+    if not looks_like_git_url(args.source) and not Path(args.source).is_dir():
+        print(f"{args.source}:1:1: (directory): no such directory, and not a git URL", file=sys.stderr)
+        return 1
     configure_logging(log_format=args.log_format, level=args.log_level)
     from controller.service.app import serve
 
