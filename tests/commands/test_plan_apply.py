@@ -128,3 +128,24 @@ def test_json_and_markdown_formats(smgitops, desired, fleet):
     assert markdown.stdout.startswith("### smgitops plan for ")
     assert "#### prod — account `333333333333`, us-east-1" in markdown.stdout
     assert "churn-batch-inference" not in markdown.stdout
+
+
+@pytest.mark.parametrize(("answer", "applied"), [("no", False), ("yes", True)])
+def test_apply_on_a_terminal_asks_and_only_yes_applies(emulator, desired, aws, fleet, tmp_path, answer, applied):
+    import pty
+
+    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
+    environment.update(AWS_ACCESS_KEY_ID="testing", AWS_SECRET_ACCESS_KEY="testing", AWS_DEFAULT_REGION="us-east-1",
+                       AWS_ENDPOINT_URL=emulator.url, AWS_CONFIG_FILE=os.devnull,
+                       AWS_SHARED_CREDENTIALS_FILE=os.devnull)
+    controller, terminal = pty.openpty()
+    os.write(controller, f"{answer}\n".encode())
+    result = subprocess.run([sys.executable, "-m", "controller.main", "apply", str(desired)], env=environment,
+                            cwd=tmp_path, stdin=terminal, capture_output=True, text=True, timeout=300, check=False)
+    os.close(controller)
+    os.close(terminal)
+    assert result.returncode == 0, result.stderr
+    assert "Apply these changes? Only 'yes' is accepted: " in result.stdout
+    assert ("Apply complete: 33 applied" in result.stdout) is applied
+    assert ("apply: not confirmed; nothing was written" in result.stdout) is not applied
+    assert (pipelines_in(aws, fleet, "prod") != []) is applied
