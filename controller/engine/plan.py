@@ -66,6 +66,8 @@ class Plan:
     """`in_sync` by (environment, kind), for metrics; not saved in the plan JSON."""
     overrides: tuple[str, ...] = ()
     """Safety rules this plan was told to skip (`--ignore-change-windows`), one line each."""
+    retryable: frozenset[str] = field(default=frozenset(), compare=False)
+    """The `errors` that are temporary (throttling, 5xx, connection trouble): trying again later may help."""
 
     @property
     def actionable(self) -> tuple[Change, ...]:

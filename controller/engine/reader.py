@@ -12,6 +12,7 @@ from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 
+from controller.aws.errors import classify
 from controller.desired.model import REGISTRY, DesiredState
 from controller.kinds.base import Kind, Live, ReadScope, Resource
 
@@ -27,6 +28,8 @@ class Snapshot:
     desired: Mapping[ScopeKey, tuple[Resource, ...]]
     live: Mapping[ScopeKey, tuple[Live, ...]]
     errors: tuple[str, ...]
+    retryable: frozenset[str] = frozenset()
+    """The errors caused by temporary failures (see `controller.aws.errors.classify`)."""
 
 
 def desired_resources(
@@ -81,18 +84,23 @@ def take_snapshot(
             for scope in scopes
         }
         failures: dict[str, list[ScopeKey]] = defaultdict(list)
+        temporary: set[str] = set()
         for key, future in futures.items():
             try:
                 live[key] = tuple(future.result())
             except Exception as error:  # one failed scope is reported, the others still plan
                 failures[_one_line(error)].append(key)
-    errors.extend(_read_failure(message, keys) for message, keys in failures.items())
+                if classify(error) == "temporary":
+                    temporary.add(_one_line(error))
+    read_errors = {message: _read_failure(message, keys) for message, keys in failures.items()}
+    errors.extend(read_errors.values())
+    retryable = frozenset(line for message, line in read_errors.items() if message in temporary)
     desired = {
         (scope.kind, scope.environment): scope.resources
         for scope in scopes
         if (scope.kind, scope.environment) in live
     }
-    return Snapshot(desired=desired, live=live, errors=tuple(errors))
+    return Snapshot(desired=desired, live=live, errors=tuple(errors), retryable=retryable)
 
 
 def _read_failure(message: str, keys: list[ScopeKey]) -> str:

@@ -52,6 +52,7 @@ def make_plan(
         now=now,
         ignore_change_windows=ignore_change_windows,
     )
+    plan = replace(plan, retryable=snapshot.retryable)
     return narrow(plan, state, environments=environments, models=models)
 
 

@@ -14,7 +14,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
-from controller.aws.errors import TEMPORARY_CODES, classify, describe, error_code
+from controller.aws.errors import classify, describe, error_code
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome, reconcile
@@ -22,10 +22,6 @@ from controller.service.events import Key, KeyIndex
 from controller.service.logging import get_logger
 from controller.service.workqueue import FULL
 
-TEMPORARY_PHRASES = (
-    "could not connect", "connection was closed", "connection reset", "read timeout", "connect timeout",
-    "timed out", "max retries exceeded", "service unavailable",
-)
 log = get_logger("smgitops.reconcile")
 
 
@@ -40,12 +36,6 @@ class Verdict:
     @property
     def ok(self) -> bool:
         return not self.retry and not self.failed
-
-
-def is_temporary(message: str) -> bool:
-    """Whether an error line from the engine (plan error, failed change) says trying again may help."""
-    lowered = message.lower()
-    return any(code in message for code in TEMPORARY_CODES) or any(p in lowered for p in TEMPORARY_PHRASES)
 
 
 class Reconciler:
@@ -145,21 +135,21 @@ class Reconciler:
         if error is None:
             log.info("change applied", **fields)
         else:
-            log.error("change failed", **fields, error=error, temporary=is_temporary(error))
+            log.error("change failed", **fields, error=error)
 
 
 def judge(outcome: Outcome, keys: Sequence[Key], index: KeyIndex) -> Verdict:
     """Which keys to retry (temporary failures) and which failed for good, from one outcome."""
     verdict = Verdict(outcome)
     if outcome.reason == "plan-error":
-        target = verdict.retry if any(is_temporary(error) for error in outcome.plan.errors) else verdict.failed
+        target = verdict.retry if outcome.plan.retryable else verdict.failed
         target.update(keys)
         return verdict
     result = outcome.result
     if result is None:
         return verdict
-    for change, error in [*result.failed, *result.skipped]:
-        target = verdict.retry if is_temporary(error) else verdict.failed
+    for change, _ in [*result.failed, *result.skipped]:
+        target = verdict.retry if change.address in result.retryable else verdict.failed
         target.update(_keys_of(change, index))
     verdict.failed -= verdict.retry
     return verdict

@@ -90,6 +90,7 @@ def test_server_errors_mid_apply_are_reported_and_a_rerun_converges(aws, fleet, 
     assert failed and all("/trigger/" in address for address in failed)
     assert all("InternalFailure" in error or "internal error" in error for _, error in outcome.result.failed)
     assert proxy.failed == 2 * len(failed), "each failed call was retried once (standard retry mode)"
+    assert outcome.result.retryable == failed, "a 500 is temporary: worth trying again"
     applied = {change.address for change in outcome.result.applied}
     assert "prod/pipeline/churn-batch-inference" in applied and "registry/approval/churn/7" in applied
     half_written = make_plan(fleet, clients=aws)
