@@ -21,10 +21,10 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.desired.model import Deployment, DesiredState, Environment
+from controller.pipelines.parameters import MODEL_QUALITY_STEP
 
 RULE_PREFIX = "smgitops-"
 MAX_RULE_NAME = 64
-MODEL_QUALITY_STEP = "ModelQualityCheck"
 EXECUTION_STATUS_CHANGE = "SageMaker Model Building Pipeline Execution Status Change"
 STEP_STATUS_CHANGE = "SageMaker Model Building Pipeline Execution Step Status Change"
 PACKAGE_STATE_CHANGE = "SageMaker Model Package State Change"

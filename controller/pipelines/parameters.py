@@ -23,6 +23,8 @@ from controller.desired.model import (
 from controller.pipelines import metrics
 from controller.pipelines.model import ParameterValue, PipelineSpec, RenderError
 
+MODEL_QUALITY_STEP = "ModelQualityCheck"
+"""The model quality step of batch inference: EventBridge rules match its failure by this name."""
 TEMPLATES_DIR = Path(__file__).parent / "templates"
 SCRIPTS_DIR = Path(__file__).parent / "scripts"
 

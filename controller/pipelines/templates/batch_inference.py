@@ -35,6 +35,7 @@ from controller.pipelines.parameters import (
     MAX_DATA_QUALITY_VIOLATIONS,
     MODEL_PACKAGE_ARN,
     MODEL_QUALITY_PREFIX,
+    MODEL_QUALITY_STEP,
     OUTPUT_S3_URI,
 )
 from controller.pipelines.sdk_steps import CreateModelStep
@@ -46,8 +47,6 @@ from controller.pipelines.templates._common import (
     s3_output,
     script_step,
 )
-
-MODEL_QUALITY_STEP = "ModelQualityCheck"
 
 
 def build(context: TemplateContext) -> list[Any]:
