@@ -19,6 +19,7 @@ from typing import Any
 
 from controller.aws.errors import error_code, is_not_found, paginate
 from controller.desired.model import Deployment, DesiredState, Environment
+from controller.kinds.arns import pipeline_arn
 from controller.kinds.base import MANAGED_TAG, Live, ReadScope, Resource, live_from_marker, marker, tags_to_list
 
 NAME = "schedule"
@@ -44,12 +45,6 @@ _GROUP_LOCK = threading.Lock()
 def group_name(environment: str) -> str:
     """The schedule group that holds every schedule smgitops manages in `environment`."""
     return f"{GROUP_PREFIX}{environment}"
-
-
-def pipeline_arn(environment: Environment, pipeline: str) -> str:
-    """SageMaker reports pipeline ARNs with the name in lower case; the target uses the same form."""
-    partition = _partition(environment.region)
-    return f"arn:{partition}:sagemaker:{environment.region}:{environment.account}:pipeline/{pipeline.lower()}"
 
 
 def desired(state: DesiredState) -> list[Resource]:
@@ -217,11 +212,3 @@ def _delete(scheduler: Any, group: str, name: str) -> None:
     except Exception as error:
         if not is_not_found(error):
             raise
-
-
-def _partition(region: str) -> str:
-    if region.startswith("cn-"):
-        return "aws-cn"
-    if region.startswith("us-gov-"):
-        return "aws-us-gov"
-    return "aws"

@@ -29,7 +29,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
-from controller.desired.model import Account, Deployment, DesiredState
+from controller.desired.model import Deployment, DesiredState
+from controller.kinds.arns import topic_arn
 from controller.kinds.base import (
     MANAGED_TAG,
     SPEC_HASH_TAG,
@@ -77,11 +78,6 @@ PERMISSIONS = (
 ENVIRONMENT_TAG = "smgitops:environment"
 PENDING = "PendingConfirmation"
 EVENTS_STATEMENT_ID = "smgitops-eventbridge-publish"
-
-
-def topic_arn(target: Account, name: str) -> str:
-    partition = "aws-cn" if target.region.startswith("cn-") else "aws-us-gov" if "-gov-" in target.region else "aws"
-    return f"arn:{partition}:sns:{target.region}:{target.account}:{name}"
 
 
 def desired(state: DesiredState) -> list[Resource]:

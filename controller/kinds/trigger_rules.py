@@ -21,6 +21,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.desired.model import Deployment, DesiredState, Environment
+from controller.kinds.arns import default_bus_arn, pipeline_arn, topic_arn
 from controller.pipelines.parameters import MODEL_QUALITY_STEP
 
 RULE_PREFIX = "smgitops-"
@@ -49,25 +50,6 @@ def rule_name(*parts: str) -> str:
         return name
     digest = hashlib.sha256(name.encode()).hexdigest()[:10]
     return f"{name[: MAX_RULE_NAME - len(digest) - 1]}-{digest}"
-
-
-def pipeline_arn(environment: Environment, pipeline: str) -> str:
-    return f"{_arn_head(environment, 'sagemaker')}:pipeline/{pipeline.lower()}"
-
-
-def topic_arn(environment: Environment, topic: str) -> str:
-    return f"{_arn_head(environment, 'sns')}:{topic}"
-
-
-def default_bus_arn(environment: Environment) -> str:
-    return f"{_arn_head(environment, 'events')}:event-bus/default"
-
-
-def _arn_head(environment: Environment, service: str) -> str:
-    """`arn:<partition>:<service>:<region>:<account>` (China and GovCloud regions have their own partitions)."""
-    partition = "aws-cn" if environment.region.startswith("cn-") else "aws"
-    partition = "aws-us-gov" if environment.region.startswith("us-gov-") else partition
-    return f"arn:{partition}:{service}:{environment.region}:{environment.account}"
 
 
 def desired_rules(state: DesiredState) -> list[RuleSpec]:

@@ -24,6 +24,7 @@ import structlog
 from controller.desired.model import REGISTRY, Account, Deployment, DesiredState
 from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome
+from controller.kinds import arns
 
 SUBJECT_LIMIT = 100
 VALUE_LIMIT = 120
@@ -54,8 +55,7 @@ def topic_arn(state: DesiredState, deployment: Deployment) -> str | None:
     """`arn:aws:sns:<region>:<account>:<topic>` of the deployment's environment, None without notifications."""
     if deployment.notifications is None:
         return None
-    environment = state.environments[deployment.environment]
-    return f"arn:aws:sns:{environment.region}:{environment.account}:{deployment.notifications.topic}"
+    return arns.topic_arn(state.environments[deployment.environment], deployment.notifications.topic)
 
 
 class Notifier:
