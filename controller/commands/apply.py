@@ -23,7 +23,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
 def run(args: argparse.Namespace) -> int:
     from controller.engine.plan import Plan
     from controller.engine.reconcile import reconcile
-    from controller.engine.reports import render
+    from controller.engine.reports import render, summary_line
 
     state = load_state(args)
     if state is None:
@@ -42,9 +42,11 @@ def run(args: argparse.Namespace) -> int:
     clients = make_clients(args)
 
     def confirm(plan: Plan) -> bool:
-        sys.stdout.write(render(plan, args.format))
         if saved is not None or args.yes:
+            # Unattended: the summary, then one line per change as it is written, is the record.
+            print(summary_line(plan))
             return True
+        sys.stdout.write(render(plan, args.format))
         answer = input("Apply these changes? Only 'yes' is accepted: ")
         return answer.strip() == "yes"
 
