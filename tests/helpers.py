@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 
+from controller.desired.model import Environment
 from controller.engine.plan import Plan
 from controller.engine.reconcile import Outcome, make_plan, reconcile
 from controller.kinds import KINDS
@@ -33,3 +34,17 @@ def converge(state, clients, *kind_names: str) -> tuple[Outcome, Plan]:
     assert not again.actionable, [change.address for change in again.actionable]
     assert clients.calls.writes == writes_before
     return outcome, again
+
+
+def environment(name: str, account: str, region: str = "us-east-1", **fields) -> Environment:
+    """An environment in `account` with the example's role and bucket naming, for tests that build state by hand."""
+    return Environment(
+        name=name,
+        account=account,
+        region=region,
+        role=f"arn:aws:iam::{account}:role/smgitops-deploy",
+        pipeline_role=f"arn:aws:iam::{account}:role/sagemaker-pipelines",
+        scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
+        artifacts=f"s3://acme-{name}-mlops/smgitops/",
+        **fields,
+    )

@@ -1,22 +1,9 @@
 from __future__ import annotations
 
 import pytest
+from helpers import environment
 
-from controller.desired.model import Account, DesiredState, Environment
-
-
-def environment(name: str, account: str, **overrides) -> Environment:
-    fields = dict(
-        name=name,
-        account=account,
-        region="us-east-1",
-        role=f"arn:aws:iam::{account}:role/smgitops-deploy",
-        pipeline_role=f"arn:aws:iam::{account}:role/sagemaker-pipelines",
-        scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
-        artifacts=f"s3://{name}-mlops/smgitops/",
-    )
-    fields.update(overrides)
-    return Environment(**fields)
+from controller.desired.model import Account, DesiredState
 
 
 @pytest.fixture

@@ -16,6 +16,7 @@ from typing import Any
 
 import pytest
 from helpers import converge, only
+from helpers import environment as _environment
 
 from controller.desired.model import (
     Account,
@@ -37,19 +38,6 @@ pytestmark = pytest.mark.aws
 
 SCHEDULE = only("schedule")
 DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333"
-
-
-def _environment(name: str, account: str, region: str, **fields: Any) -> Environment:
-    return Environment(
-        name=name,
-        account=account,
-        region=region,
-        role=f"arn:aws:iam::{account}:role/smgitops-deploy",
-        pipeline_role=f"arn:aws:iam::{account}:role/sagemaker-pipelines",
-        scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
-        artifacts=f"s3://acme-{name}-mlops/smgitops/",
-        **fields,
-    )
 
 
 def _deployment(environment: str, model: str, *, training: bool = False, **batch: Any) -> Deployment:

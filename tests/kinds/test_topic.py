@@ -14,6 +14,7 @@ from typing import Any
 
 import pytest
 from helpers import converge, only
+from helpers import environment as _environment
 
 from controller.desired.model import (
     Account,
@@ -33,19 +34,6 @@ pytestmark = pytest.mark.aws
 
 TOPIC = only("topic")
 DEV, STAGING, PROD = "111111111111", "222222222222", "333333333333"
-
-
-def _environment(name: str, account: str, region: str = "us-east-1", **fields: Any) -> Environment:
-    return Environment(
-        name=name,
-        account=account,
-        region=region,
-        role=f"arn:aws:iam::{account}:role/smgitops-deploy",
-        pipeline_role=f"arn:aws:iam::{account}:role/sagemaker-pipelines",
-        scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
-        artifacts=f"s3://acme-{name}-mlops/smgitops/",
-        **fields,
-    )
 
 
 def _deployment(environment: str, model: str, topic_name: str, *emails: str, **fields: Any) -> Deployment:
