@@ -103,12 +103,8 @@ def _failure_rule(environment: Environment, deployment: Deployment) -> RuleSpec 
         f"smgitops: {environment.name}/{deployment.model}: pipeline <pipeline> failed "
         f"(execution <execution>)"
     )
-    transformer = {
-        "inputPathsMap": {"execution": "$.detail.pipelineExecutionArn", "pipeline": "$.detail.pipelineArn"},
-        "inputTemplate": json.dumps(message),
-    }
-    target = {"id": "notify", "arn": topic_arn(environment, deployment.notifications.topic),
-              "inputTransformer": transformer}
+    paths = {"execution": "$.detail.pipelineExecutionArn", "pipeline": "$.detail.pipelineArn"}
+    target = _notify_target(environment, deployment, paths, message)
     name = rule_name(environment.name, deployment.model, "pipeline-failed")
     return RuleSpec(name, environment.name, deployment, _spec(pattern, [target]), "notifications")
 
@@ -131,14 +127,19 @@ def _approval_rule(state: DesiredState, environment: Environment, deployment: De
         f"To approve it in {environment.name}, merge the change `approvedVersion: <version>` "
         f"in {deployment.source}"
     )
-    transformer = {
-        "inputPathsMap": {"package": "$.detail.ModelPackageArn", "version": "$.detail.ModelPackageVersion"},
-        "inputTemplate": json.dumps(message),
-    }
-    target = {"id": "notify", "arn": topic_arn(environment, deployment.notifications.topic),
-              "inputTransformer": transformer}
+    paths = {"package": "$.detail.ModelPackageArn", "version": "$.detail.ModelPackageVersion"}
+    target = _notify_target(environment, deployment, paths, message)
     name = rule_name(environment.name, deployment.model, "awaiting-approval")
     return RuleSpec(name, environment.name, deployment, _spec(pattern, [target]), "notifications")
+
+
+def _notify_target(
+    environment: Environment, deployment: Deployment, paths: dict[str, str], message: str
+) -> dict[str, Any]:
+    """The deployment's topic, receiving `message` with `<name>` filled from the event at `paths[name]`."""
+    transformer = {"inputPathsMap": paths, "inputTemplate": json.dumps(message)}
+    return {"id": "notify", "arn": topic_arn(environment, deployment.notifications.topic),
+            "inputTransformer": transformer}
 
 
 def _retune_rules(state: DesiredState, environment: Environment, deployment: Deployment) -> list[RuleSpec]:
