@@ -23,6 +23,7 @@ VERBS = {
     "permissions": "print the least-privilege IAM policies of the roles smgitops assumes",
     "demo": "the whole story on an embedded AWS emulator, no account needed",
     "render": "write the SageMaker pipeline definitions git implies (offline)",
+    "comment": "post a Markdown plan on this CI pipeline's merge request, one note kept current",
 }
 
 

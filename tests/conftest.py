@@ -11,6 +11,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from gitlabapi.fixtures import gitlab_api  # noqa: F401  (the test GitLab, for every area)
 
 from controller.aws.clients import Clients
 from controller.aws.emulator import Emulator
