@@ -50,6 +50,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--health-port", type=int, default=8080,
         help="port of /healthz, /readyz and /metrics (default: 8080; 0: any free port, logged)",
     )
+    parser.add_argument(
+        "--health-address", default="0.0.0.0",
+        help="address the health server binds (default: 0.0.0.0, every interface; 127.0.0.1: loopback only)",
+    )
 
 
 def _seconds(text: str) -> float:
@@ -100,6 +104,7 @@ def _settings(args: argparse.Namespace):
         create_lease_table=args.create_lease_table,
         holder=args.holder,
         health_port=args.health_port,
+        health_address=args.health_address,
         max_cycles=args.max_cycles,
         endpoint_url=args.endpoint_url,
         calls_per_second=args.calls_per_second or None,

@@ -69,11 +69,16 @@ def _start_health(settings: Settings, *, status: ServiceState, metrics: Metrics)
     if settings.health_port is None:
         return None
     try:
-        health = HealthServer(settings.health_port, state=status, registry=metrics.registry).start()
+        health = HealthServer(
+            settings.health_port, state=status, host=settings.health_address, registry=metrics.registry
+        ).start()
     except OSError as error:
-        log.error("health server not started", port=settings.health_port, error=redact(str(error)))
+        log.error(
+            "health server not started",
+            address=settings.health_address, port=settings.health_port, error=redact(str(error)),
+        )
         return None
-    log.info("health server", port=health.port)
+    log.info("health server", address=health.address, port=health.port)
     return health
 
 

@@ -3,7 +3,9 @@
 The service loop owns a `ServiceState`, updates it as it fetches the source, takes or loses the lease and
 finishes reconciles, and starts a `HealthServer` on it (ECS container health checks and Prometheus scrape
 this). `/healthz` answers 200 while the process serves; `/readyz` answers 200 only when the controller is
-doing its job, else 503 with a one-line reason. A standard-library HTTP server in a daemon thread is enough.
+doing its job, else 503 with a one-line reason. A standard-library HTTP server in a daemon thread is enough;
+it keeps a deep listen backlog and closes connections that stay idle, so a burst of probes or a client that
+never sends its request cannot starve the checks.
 """
 
 from __future__ import annotations
@@ -63,6 +65,19 @@ class ServiceState:
         return True, f"ready: leader, last reconcile {age:.0f}s ago"
 
 
+DEFAULT_ADDRESS = "0.0.0.0"
+"""Every interface: ECS load balancers and Prometheus reach a task on its own IP, not on the loopback."""
+LISTEN_BACKLOG = 128
+"""Connections the kernel queues before the server accepts them (the standard library's default is 5)."""
+IDLE_TIMEOUT = 10.0
+"""Seconds a connection may stay silent (no request, or a request sent too slowly) before it is closed."""
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = LISTEN_BACKLOG
+    daemon_threads = True
+
+
 class HealthServer:
     """Serves the endpoints on `host:port` (port 0 picks a free one; `.port` says which) until `stop()`."""
 
@@ -71,19 +86,23 @@ class HealthServer:
         port: int,
         *,
         state: ServiceState,
-        host: str = "0.0.0.0",
+        host: str = DEFAULT_ADDRESS,
         registry: CollectorRegistry | None = None,
+        idle_timeout: float = IDLE_TIMEOUT,
     ) -> None:
         """`registry` is what `/metrics` serves: pass `Metrics.registry` (default: an empty registry)."""
         self.state = state
         self.registry = registry if registry is not None else CollectorRegistry()
-        self._server = ThreadingHTTPServer((host, port), _handler_for(self))
-        self._server.daemon_threads = True
+        self._server = _Server((host, port), _handler_for(self, idle_timeout=idle_timeout))
         self._thread: threading.Thread | None = None
 
     @property
     def port(self) -> int:
         return self._server.server_address[1]
+
+    @property
+    def address(self) -> str:
+        return str(self._server.server_address[0])
 
     def start(self) -> HealthServer:
         self._thread = threading.Thread(
@@ -120,8 +139,10 @@ class HealthServer:
         return 404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz or /metrics\n"
 
 
-def _handler_for(server: HealthServer) -> type[BaseHTTPRequestHandler]:
+def _handler_for(server: HealthServer, *, idle_timeout: float) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
+        timeout = idle_timeout  # applied to the connection's socket: a silent client is dropped, not kept
+
         def do_GET(self) -> None:
             self._send(include_body=True)
 

@@ -56,6 +56,9 @@ class Settings:
     """This replica's identity in the lease; empty means host name, process id and a random suffix."""
     health_port: int | None = 8080
     """Port of /healthz, /readyz and /metrics; 0 picks a free one (logged), None serves none."""
+    health_address: str = "0.0.0.0"
+    """Address the health server binds: every interface by default (load balancers and Prometheus reach the
+    task's own IP); `127.0.0.1` when only the container's own health check may ask."""
     max_cycles: int | None = None
     """Stop (exit 0) after this many full reconciles; None runs until SIGTERM."""
     endpoint_url: str | None = None

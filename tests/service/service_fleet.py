@@ -105,9 +105,9 @@ class ControllerProcess:
 
     def http(self, path: str) -> tuple[int, str]:
         """GET `path` from the health server (its port is in the `health server` line)."""
-        port = self.wait_for("health server")["port"]
+        bound = self.wait_for("health server")
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=5) as response:
+            with urllib.request.urlopen(f"http://{bound['address']}:{bound['port']}{path}", timeout=5) as response:
                 return response.status, response.read().decode()
         except urllib.error.HTTPError as error:
             return error.code, error.read().decode()
@@ -169,7 +169,7 @@ class Fleet:
             sys.executable, "-m", "controller.main", "--endpoint-url", self.emulator.url,
             "--log-format", "json", "--log-level", "info",
             "run", source or self.url,
-            "--health-port", "0", "--calls-per-second", "0",
+            "--health-port", "0", "--health-address", "127.0.0.1", "--calls-per-second", "0",
             *options,
         ]
         environment = {

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import socket
 import time
 import urllib.error
 import urllib.request
@@ -87,3 +88,37 @@ def test_two_servers_with_their_own_registries_run_side_by_side(state):
 def test_unknown_state_fields_are_refused(state):
     with pytest.raises(AttributeError, match="no field ready"):
         state.update(ready=True)
+
+
+def test_it_binds_the_address_it_is_given(state):
+    with HealthServer(0, state=state, host="127.0.0.1") as loopback:
+        assert loopback.address == "127.0.0.1"
+        assert get(loopback, "/healthz")[0] == 200
+    with HealthServer(0, state=state) as everywhere:
+        assert everywhere.address == "0.0.0.0"
+        assert get(everywhere, "/healthz")[0] == 200
+
+
+@pytest.mark.parametrize("sent", [b"", b"GET /healthz HTTP/1.1\r\n", b"GET /hea"])
+def test_a_silent_or_slow_client_is_disconnected_after_the_idle_timeout(state, sent):
+    with HealthServer(0, state=state, host="127.0.0.1", idle_timeout=0.3) as server:
+        with socket.create_connection(("127.0.0.1", server.port), timeout=5) as idle:
+            idle.sendall(sent)
+            started = time.monotonic()
+            assert idle.recv(1024) == b""  # the server closed the connection
+            closed_after = time.monotonic() - started
+        assert 0.2 < closed_after < 3
+
+
+def test_a_burst_of_connections_waits_in_the_backlog_until_the_server_accepts(state):
+    server = HealthServer(0, state=state, host="127.0.0.1")  # listening, not accepting yet
+    try:
+        burst = [socket.create_connection(("127.0.0.1", server.port), timeout=0.5) for _ in range(60)]
+        server.start()
+        for connection in burst:
+            connection.sendall(b"GET /healthz HTTP/1.0\r\n\r\n")
+        assert all(connection.recv(64).startswith(b"HTTP/1.0 200") for connection in burst)
+        for connection in burst:
+            connection.close()
+    finally:
+        server.stop()
