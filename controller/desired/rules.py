@@ -12,7 +12,7 @@ import os
 from collections.abc import Iterator
 from typing import Any
 
-from controller.desired import expressions
+from controller.desired import cron, expressions
 from controller.desired.documents import Document, Path
 from controller.desired.model import BUILTIN_TEMPLATES
 from controller.desired.problems import Problem
@@ -131,7 +131,7 @@ def _promoted_from(environments: dict[str, Any], name: str) -> str | None:
 
 
 def _change_window_rules(document: Document, path: Path) -> Iterator[Problem]:
-    yield from _check(document, [*path, "schedule"], expressions.cron_problem)
+    yield from _check(document, [*path, "schedule"], cron.cron_problem)
     yield from _check(document, [*path, "timezone"], expressions.timezone_problem)
     duration = get(document.data, [*path, "duration"])
     if isinstance(duration, str) and expressions.duration_minutes(duration) == 0:
@@ -175,7 +175,7 @@ def _schedule_rules(document: Document, path: Path) -> Iterator[Problem]:
 def _recurring_schedule_problem(expression: str) -> str | None:
     if expression.startswith("at("):
         return None  # the schema says why at(...) is refused
-    return expressions.schedule_problem(expression)
+    return cron.problem(expression)
 
 
 def _template_rules(document: Document, path: Path, *, allowed: tuple[str, ...], root: str) -> Iterator[Problem]:
