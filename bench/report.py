@@ -1,6 +1,6 @@
 """The benchmark's table and ratios, from the results `plan_vs_terraform.py` collected.
 
-`table(results)` returns Markdown (printed, and pasted into the README's Performance section);
+`table(results)` returns Markdown (printed, and pasted into docs/performance.md);
 `ratios(results)` compares Terraform's default plan with smgitops as shipped.
 """
 

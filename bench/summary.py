@@ -2,7 +2,7 @@
 
     .venv/bin/python bench/summary.py bench/results/2026-11-26-models5.json bench/results/2026-11-26-models20.json
 
-This is the table in the README's Performance section.
+This is the table in docs/performance.md.
 """
 
 from __future__ import annotations

@@ -1,9 +1,9 @@
 """What a template's `build(context)` receives: the SDK session, parameters, code URIs and run locations.
 
 Only the render worker creates a `TemplateContext` (it imports the SageMaker SDK). The built-in templates in
-`controller.pipelines.templates` use exactly this interface, and so does a team's own template module; the
-README documents it. Parameters are handed out without defaults: the renderer writes the defaults from the
-desired state afterwards, so a template cannot bake a per-deployment value into the structure.
+`controller.pipelines.templates` use exactly this interface, and so does a team's own template module;
+docs/pipeline-templates.md documents it. Parameters are handed out without defaults: the renderer writes the
+defaults from the desired state afterwards, so a template cannot bake a per-deployment value into the structure.
 """
 
 from __future__ import annotations

@@ -1,7 +1,7 @@
 """Prometheus metrics of the long-running controller, in a registry of their own.
 
 The service loop calls the `record_*` methods after each reconcile; `HealthServer` serves `registry` at
-`/metrics`. Every metric name is listed in the README's Metrics table. A registry per `Metrics` (not
+`/metrics`. Every metric name is listed in the table of docs/metrics.md. A registry per `Metrics` (not
 prometheus_client's global one) lets tests and several controllers in one process keep their numbers apart.
 """
 

@@ -1,6 +1,7 @@
-"""The examples people copy from stay valid: `desired_state/` and every desired-state snippet in the README.
+"""The examples people copy from stay valid: `desired_state/` and every desired-state snippet in the README and
+the pages under docs/.
 
-A README snippet is a desired-state file when its top-level mapping has `environments` (an environments.yaml,
+A snippet is a desired-state file when its top-level mapping has `environments` (an environments.yaml,
 validated on its own) or `model` (a deployment file, validated in a copy of the example directory at the path
 named by its first-line comment `# desired_state/<environment>/<model>.yaml`, else `prod/<model>.yaml`).
 """
@@ -16,19 +17,19 @@ from pathlib import Path
 import pytest
 import yaml
 from corpus_edits import build
+from docs_text import PAGES, code_blocks, read, section
 
 from controller.desired import load
 from controller.main import main
 
 REPO = Path(__file__).resolve().parents[2]
 EXAMPLES = REPO / "desired_state"
-README = (REPO / "README.md").read_text(encoding="utf-8")
-SNIPPETS = re.findall(r"^```yaml\n(.*?)^```", README, flags=re.MULTILINE | re.DOTALL)
+SNIPPETS = [snippet for page in PAGES for snippet in code_blocks(read(page), "yaml")]
 
 
-def _desired_state_snippets() -> list[tuple[str, str]]:
+def _desired_state_snippets(snippets=SNIPPETS) -> list[tuple[str, str]]:
     found = []
-    for snippet in SNIPPETS:
+    for snippet in snippets:
         try:
             data = yaml.safe_load(snippet)
         except yaml.YAMLError:
@@ -64,7 +65,7 @@ def test_every_example_file_names_its_schema_on_the_first_line(path):
 
 
 def test_the_readme_has_both_kinds_of_snippet():
-    kinds = [kind for kind, _ in _desired_state_snippets()]
+    kinds = [kind for kind, _ in _desired_state_snippets(code_blocks(read("README.md"), "yaml"))]
 
     assert "environments" in kinds
     assert "deployment" in kinds
@@ -86,7 +87,7 @@ def test_readme_snippet_is_valid(kind, snippet, tmp_path):
 
 
 def test_the_readme_sample_output_is_what_validate_prints(tmp_path, monkeypatch, capsys):
-    sample = README.split("### What `smgitops validate` checks", 1)[1].split("```\n", 2)[1]
+    sample = section("docs/validate.md", "# What `smgitops validate` checks").split("```\n", 2)[1]
     build(tmp_path / "desired_state", [
         {"file": "environments.yaml", "replace": 'account: "222222222222"', "with": "account: 222222222222"},
         {"file": "prod/churn.yaml", "replace": "cron(0 4 * * ? *)", "with": "cron(0 4 * * * *)"},

@@ -1,19 +1,18 @@
-"""The README's ECS task definition is valid JSON whose command `smgitops` accepts, checked by the health path."""
+"""docs/ecs.md's ECS task definition is valid JSON whose command `smgitops` accepts, checked by the health path."""
 
 from __future__ import annotations
 
 import json
-import re
-from pathlib import Path
+
+from docs_text import code_blocks, read
 
 from controller.main import build_parser
 
-README = (Path(__file__).resolve().parents[2] / "README.md").read_text()
-SECTION = README.split("\n## Deploying on ECS\n")[1].split("\n## ")[0]
+SECTION = read("docs/ecs.md")
 
 
 def task_definition() -> dict:
-    [block] = re.findall(r"^```json\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)
+    [block] = code_blocks(SECTION, "json")
     return json.loads(block)
 
 

@@ -1,23 +1,21 @@
-"""A team's own template module: the README's example renders; a bad one fails with one line, offline."""
+"""A team's own template module: the example of docs/pipeline-templates.md renders; a bad one fails with one
+line, offline."""
 
 from __future__ import annotations
 
 import dataclasses
 import json
-import re
 from pathlib import Path
 
 import pytest
+from docs_text import code_blocks, section
 from state_factory import churn, example_state, flatten, parameters
 
 from controller.pipelines import RenderError, pipelines_for, render_many, specs_for, uncached
 
-README = Path(__file__).resolve().parents[2] / "README.md"
-
 
 def readme_template() -> str:
-    section = README.read_text().split("\n### Your own template\n", 1)[1]
-    (code,) = re.findall(r"^```python\n(.*?)^```", section, flags=re.MULTILINE | re.DOTALL)
+    (code,) = code_blocks(section("docs/pipeline-templates.md", "## Your own template"), "python")
     return code
 
 

@@ -1,11 +1,11 @@
 """The controller's Prometheus metrics: names and values after recording, one registry per `Metrics`, and the
-README's Metrics table listing exactly what is exposed."""
+Metrics table of docs/metrics.md listing exactly what is exposed."""
 
 from __future__ import annotations
 
 import re
-from pathlib import Path
 
+from docs_text import read
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
@@ -16,7 +16,6 @@ from controller.engine.plan import Change, Plan
 from controller.service.metrics import Metrics
 
 PROD = Account("333333333333", "us-east-1", "arn:aws:iam::333333333333:role/smgitops-deploy")
-README = Path(__file__).parents[2] / "README.md"
 
 
 def change(name: str, *, kind: str = "pipeline", reason: str = "desired-change", hold: str | None = None) -> Change:
@@ -146,7 +145,7 @@ def test_the_readme_metrics_table_lists_exactly_the_exposed_metrics():
     metrics.record_calls(CallCounts({"sts:AssumeRole": 1}))
     suffix = {"counter": "_total", "info": "_info"}
     exposed = {family.name + suffix.get(family.type, "") for family in metrics.registry.collect()}
-    section = README.read_text().split("\n## Metrics\n", 1)[1].split("\n## ", 1)[0]
+    section = read("docs/metrics.md")
     documented = set(re.findall(r"^\| `(smgitops_[a-z_]+)`", section, flags=re.MULTILINE))
     assert documented == exposed
     text = generate_latest(metrics.registry).decode()

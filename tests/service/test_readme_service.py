@@ -1,5 +1,6 @@
-"""The README's "Running it as a service" stays true: its command line parses, and its event patterns are
-exactly the events the controller understands (and match the events the tests put on the queue)."""
+"""docs/service.md and docs/events.md stay true: the command line parses, every option is documented, and the
+event patterns are exactly the events the controller understands (and match the events the tests put on the
+queue)."""
 
 from __future__ import annotations
 
@@ -7,16 +8,15 @@ import argparse
 import json
 import re
 import shlex
-from pathlib import Path
+
+from docs_text import code_blocks, read
 
 from controller.commands import run as run_command
 from controller.main import build_parser
 from controller.service import events
 
-SECTION = (
-    (Path(__file__).resolve().parents[2] / "README.md").read_text().split("\n## Running it as a service\n")[1]
-).split("\n## ")[0]
-PATTERNS = [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)]
+SECTION = read("docs/service.md")
+PATTERNS = [json.loads(block) for block in code_blocks(read("docs/events.md"), "json")]
 
 
 def matches(pattern: dict, event: dict) -> bool:
@@ -31,7 +31,7 @@ def matches(pattern: dict, event: dict) -> bool:
 
 
 def test_the_command_line_in_the_readme_parses():
-    (command,) = re.findall(r"^```sh\n(.*?)^```", SECTION, flags=re.MULTILINE | re.DOTALL)
+    (command,) = code_blocks(SECTION, "sh")
     argv = shlex.split(command.replace("\\\n", " "))
     assert argv[0] == "smgitops"
     args = build_parser().parse_args(argv[1:])
