@@ -14,15 +14,15 @@ from functools import cache
 
 from controller.desired.problems import shorten
 
-_BUCKET = re.compile(r"^[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]$")
-_DURATION = re.compile(r"^(?:(\d+)h)?(?:(\d+)m)?$")
+_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_DURATION = re.compile(r"(?:([0-9]{1,9})h)?(?:([0-9]{1,9})m)?")
 
 
 def duration_minutes(duration: int | str) -> int | None:
     """Minutes of a change window duration (`90`, `"2h"`, `"90m"`, `"1h30m"`), None if unreadable."""
     if isinstance(duration, int) and not isinstance(duration, bool):
         return duration
-    match = _DURATION.match(duration) if isinstance(duration, str) else None
+    match = _DURATION.fullmatch(duration) if isinstance(duration, str) else None
     if not match or not any(match.groups()):
         return None
     hours, minutes = (int(group or 0) for group in match.groups())
@@ -49,7 +49,7 @@ def s3_prefix_problem(uri: str) -> str | None:
 
 
 def _bucket_ok(bucket: str) -> bool:
-    if not _BUCKET.match(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
+    if not _BUCKET.fullmatch(bucket) or ".." in bucket or ".-" in bucket or "-." in bucket:
         return False
     try:
         ipaddress.IPv4Address(bucket)
@@ -64,7 +64,7 @@ def is_account(value: object) -> bool:
 
 def role_account(arn: str) -> str | None:
     """The account of an IAM role ARN, or None when it is not one."""
-    match = re.match(r"^arn:aws(?:-[a-z]+)*:iam::(\d{12}):role/(?:[^/]+/)*([^/]+)$", arn)
+    match = re.fullmatch(r"arn:aws(?:-[a-z]+)*:iam::([0-9]{12}):role/(?:[^/]+/)*([^/]+)", arn)
     return match.group(1) if match else None
 
 

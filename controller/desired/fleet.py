@@ -18,11 +18,12 @@ PIPELINE_FIELDS = (("batchInference", "pipeline"), ("training", "pipeline"))
 
 
 def declared_environments(environments: Document | None) -> dict[str, Any] | None:
-    """Name -> data of every environment in environments.yaml, or None if it could not be read."""
+    """Name -> data of every environment in environments.yaml, or None if it could not be read or its
+    `environments` is not a mapping (then the schema says so, and no directory is called unknown)."""
     if environments is None:
         return None
     declared = get(environments.data, ["environments"])
-    return declared if isinstance(declared, dict) else {}
+    return declared if isinstance(declared, dict) else None
 
 
 def unknown_directories(directories: dict[str, str], declared: dict[str, Any]) -> Iterator[Problem]:

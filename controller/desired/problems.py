@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import re
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -17,7 +18,8 @@ FILE = "(file)"
 YAML = "(yaml)"
 TOP_LEVEL = "(top level)"
 
-_PLAIN_KEY = re.compile(r"^[A-Za-z0-9_-]+$")
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_-]+")
+_CONTROL_CATEGORIES = ("Cc", "Cf", "Zl", "Zp")  # controls, invisible formatting (bidi overrides), line breaks
 
 
 @dataclass(frozen=True, order=True)
@@ -31,7 +33,31 @@ class Problem:
     message: str
 
     def __str__(self) -> str:
-        return f"{self.path}:{self.line}:{self.column}: {self.breadcrumb}: {self.message}"
+        """One line, whatever the names in it hold: a path with control characters or `:` is quoted."""
+        where = f"{shown_path(self.path)}:{self.line}:{self.column}"
+        return f"{where}: {printable(self.breadcrumb)}: {printable(self.message)}"
+
+
+def shown_path(path: str) -> str:
+    """`path` as printed before `:line:col`: as it is, or quoted and escaped when it could be misread."""
+    if control_character(path) is None and ":" not in path and not path.startswith('"'):
+        return path
+    return '"' + printable(path.replace("\\", "\\\\").replace('"', '\\"')) + '"'
+
+
+def control_character(text: str) -> str | None:
+    """The first control character in `text` (newline, tab, escape, bidi override...), or None."""
+    return next((char for char in text if unicodedata.category(char) in _CONTROL_CATEGORIES), None)
+
+
+def printable(text: str) -> str:
+    """`text` with every control character written as its escape: `\\n`, `\\x1b`, `\\u202e`."""
+    if control_character(text) is None:
+        return text
+    return "".join(
+        char.encode("unicode_escape").decode("ascii") if unicodedata.category(char) in _CONTROL_CATEGORIES else char
+        for char in text
+    )
 
 
 def breadcrumb(parts: Iterable[str | int]) -> str:
@@ -41,7 +67,7 @@ def breadcrumb(parts: Iterable[str | int]) -> str:
         if isinstance(part, int):
             text += f"[{part}]"
             continue
-        key = part if _PLAIN_KEY.match(part) else json.dumps(part)
+        key = part if _PLAIN_KEY.fullmatch(part) else json.dumps(part)
         text += f".{key}" if text else key
     return text or TOP_LEVEL
 

@@ -15,7 +15,7 @@ from typing import Any
 from controller.desired import cron, expressions
 from controller.desired.documents import Document, Path
 from controller.desired.model import BUILTIN_TEMPLATES
-from controller.desired.problems import Problem
+from controller.desired.problems import Problem, control_character
 
 ERROR_METRICS = ("mse", "rmse", "mae")
 SCORES = ("r2", "accuracy", "precision", "recall", "f1", "auc")
@@ -35,8 +35,9 @@ def get(data: Any, path: Path) -> Any:
 
 
 def _text(document: Document, path: Path) -> str | None:
+    """The string at `path`; None when there is none or it holds control characters (`printable_text` says so)."""
     value = get(document.data, path)
-    return value if isinstance(value, str) else None
+    return value if isinstance(value, str) and control_character_problem(value) is None else None
 
 
 def _number(document: Document, path: Path) -> float | None:
@@ -69,8 +70,31 @@ def finite_numbers(document: Document, path: Path = ()) -> Iterator[Problem]:
             yield from finite_numbers(document, [*path, index])
 
 
+def printable_text(document: Document, path: Path = ()) -> Iterator[Problem]:
+    """No key or string value anywhere holds a control character (a newline, a tab, an escape...): AWS names and
+    ARNs never do, and such text would forge lines in logs and messages."""
+    value = get(document.data, path)
+    if isinstance(value, str) and (message := control_character_problem(value)):
+        yield document.problem(path, message)
+    elif isinstance(value, dict):
+        for key in value:
+            if isinstance(key, str) and (message := control_character_problem(key)):
+                yield document.problem([*path, key], f"the key {message}", at_key=True)
+            else:
+                yield from printable_text(document, [*path, key])
+    elif isinstance(value, list):
+        for index in range(len(value)):
+            yield from printable_text(document, [*path, index])
+
+
+def control_character_problem(text: str) -> str | None:
+    found = control_character(text)
+    return None if found is None else f"must not contain control characters: found {found!r}"
+
+
 def environments_rules(document: Document) -> Iterator[Problem]:
     yield from finite_numbers(document)
+    yield from printable_text(document)
     registry = _mapping(document, ["registry"])
     yield from _role_rules(document, ["registry"], registry.get("account"), ("role",))
     environments = _mapping(document, ["environments"])
@@ -79,15 +103,15 @@ def environments_rules(document: Document) -> Iterator[Problem]:
         yield from _role_rules(document, path, _mapping(document, path).get("account"), _ROLES)
         yield from _check(document, [*path, "artifacts"], expressions.s3_prefix_problem)
         yield from _promotion_rules(document, name, environments)
-        yield from _region_rule(document, path, registry.get("region"))
+        yield from _region_rule(document, path, _text(document, ["registry", "region"]))
         windows = get(document.data, [*path, "changeWindows"])
         for index in range(len(windows) if isinstance(windows, list) else 0):
             yield from _change_window_rules(document, [*path, "changeWindows", index])
 
 
-def _region_rule(document: Document, path: Path, registry_region: Any) -> Iterator[Problem]:
+def _region_rule(document: Document, path: Path, registry_region: str | None) -> Iterator[Problem]:
     region = _text(document, [*path, "region"])
-    if region and isinstance(registry_region, str) and region != registry_region:
+    if region and registry_region and region != registry_region:
         message = (
             f"must be the registry's region, {registry_region}: SageMaker creates a model only from a model "
             "package in its own region"
@@ -140,6 +164,7 @@ def _change_window_rules(document: Document, path: Path) -> Iterator[Problem]:
 
 def deployment_rules(document: Document, *, root: str) -> Iterator[Problem]:
     yield from finite_numbers(document)
+    yield from printable_text(document)
     model = _text(document, ["model"])
     if model is not None and model != document.stem:
         message = f"model is {model!r} but the file is {document.stem}.yaml; they must match"

@@ -12,11 +12,12 @@ from __future__ import annotations
 import difflib
 import json
 import re
+from collections.abc import Iterator
 from functools import cache
 from pathlib import Path
 from typing import Any
 
-from jsonschema import Draft202012Validator, ValidationError
+from jsonschema import Draft202012Validator, ValidationError, validators
 
 from controller.desired.documents import DEPLOYMENT, ENVIRONMENTS, Document
 from controller.desired.problems import Problem, breadcrumb, shorten
@@ -47,7 +48,46 @@ def _schema_text(name: str) -> str:
 
 @cache
 def _validator(kind: str) -> Draft202012Validator:
-    return Draft202012Validator(json.loads(_schema_text(SCHEMA_FILES[kind])))
+    return _EcmaValidator(json.loads(_schema_text(SCHEMA_FILES[kind])))
+
+
+@cache
+def ecma_regex(pattern: str) -> re.Pattern[str]:
+    """A JSON Schema `pattern` compiled with the meaning JSON Schema gives it (ECMA-262), as editors read it:
+    `$` is the end of the text (in Python it also matches before a final newline) and `\\d`, `\\w` are ASCII."""
+    translated, in_class, index = [], False, 0
+    while index < len(pattern):
+        char = pattern[index]
+        if char == "\\":
+            translated.append(pattern[index : index + 2])
+            index += 2
+            continue
+        if char == "[":
+            in_class = True
+        elif char == "]":
+            in_class = False
+        translated.append(r"\Z" if char == "$" and not in_class else char)
+        index += 1
+    return re.compile("".join(translated), re.ASCII)
+
+
+def _pattern(validator: Any, pattern: str, instance: Any, schema: dict[str, Any]) -> Iterator[ValidationError]:
+    if validator.is_type(instance, "string") and not ecma_regex(pattern).search(instance):
+        yield ValidationError(f"{instance!r} does not match {pattern!r}")
+
+
+def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any, schema: Any) -> Iterator[Any]:
+    if not validator.is_type(instance, "object"):
+        return
+    for pattern, subschema in patterns.items():
+        for key, value in instance.items():
+            if ecma_regex(pattern).search(key):
+                yield from validator.descend(value, subschema, path=key, schema_path=pattern)
+
+
+_EcmaValidator = validators.extend(
+    Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
+)
 
 
 def check(document: Document) -> list[Problem]:
@@ -128,7 +168,7 @@ def _type_message(document: Document, path: list[str | int], error: ValidationEr
 
 def _extra_keys(instance: dict[str, Any], schema: dict[str, Any]) -> list[str]:
     known = schema.get("properties", {})
-    patterns = [re.compile(pattern) for pattern in schema.get("patternProperties", {})]
+    patterns = [ecma_regex(pattern) for pattern in schema.get("patternProperties", {})]
     return [key for key in instance if key not in known and not any(p.search(key) for p in patterns)]
 
 
