@@ -1,0 +1,70 @@
+variable "environment" {
+  description = "The environment's name in `environments.yaml` (dev, staging, prod...)."
+  type        = string
+}
+
+variable "controller_role_arn" {
+  description = "ARN of the controller's task role: the only principal the deploy role trusts."
+  type        = string
+}
+
+variable "event_bus_arn" {
+  description = "ARN of the controller's event bus; SageMaker events and API calls are forwarded there."
+  type        = string
+}
+
+variable "deploy_role_name" {
+  description = "Name of the role smgitops assumes in this account (`role` in environments.yaml)."
+  type        = string
+  default     = "smgitops-deploy"
+}
+
+variable "pipeline_role_name" {
+  description = "Name of the role SageMaker pipelines run as (`pipelineRole`)."
+  type        = string
+  default     = "sagemaker-pipelines"
+}
+
+variable "scheduler_role_name" {
+  description = "Name of the role schedules and rules start pipelines as (`schedulerRole`)."
+  type        = string
+  default     = "smgitops-scheduler"
+}
+
+variable "deploy_policy" {
+  description = "Policy document (JSON) of the deploy role, as `smgitops permissions` prints it for this environment."
+  type        = string
+}
+
+variable "pipeline_policy" {
+  description = "Policy document (JSON) of the pipeline role, as `smgitops permissions` prints it for this environment."
+  type        = string
+}
+
+variable "scheduler_policy" {
+  description = "Policy document (JSON) of the scheduler role, as `smgitops permissions` prints it for this environment."
+  type        = string
+}
+
+variable "artifacts_bucket" {
+  description = "Name of the bucket of `artifacts` in environments.yaml (processing code smgitops uploads)."
+  type        = string
+}
+
+variable "create_trail" {
+  description = "Create a CloudTrail trail for management events; false where an organisation trail already covers this account."
+  type        = bool
+  default     = true
+}
+
+variable "trail_bucket" {
+  description = "Name of the trail's bucket; default `smgitops-trail-<account>-<region>`."
+  type        = string
+  default     = null
+}
+
+variable "tags" {
+  description = "Tags for every resource."
+  type        = map(string)
+  default     = {}
+}

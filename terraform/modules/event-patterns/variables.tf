@@ -1,0 +1,1 @@
+# This module has no inputs: it only holds the event patterns.
