@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint install clean bench image tools
+.PHONY: test demo lint install clean bench image tools ci-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(CHECKOV):
 	$(PYTHON) -m venv .tools/checkov
 	.tools/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 
-tools: $(CHECKOV)
+tools: $(CHECKOV) ci-tools
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -30,6 +30,20 @@ lint: $(STAMP)
 
 test: lint tools
 	$(BIN)/pytest -n 2
+
+# gitlab-ci-local runs .gitlab-ci.yml in the tests (tests/ci/); it needs Node.js with npm, and rsync.
+# Installed into .tools/ (gitignored), never globally; each step is skipped when already there.
+GITLAB_CI_LOCAL_VERSION := 4.60.0
+GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
+APT_INSTALL := sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends "$$@" || { apt-get update -q && \
+	apt-get install -y -q --no-install-recommends "$$@"; }' apt-install
+
+ci-tools:
+	@command -v rsync >/dev/null || $(APT_INSTALL) rsync
+	@command -v npm >/dev/null || $(APT_INSTALL) nodejs npm g++ make
+	@test "$$($(GITLAB_CI_LOCAL) --version 2>/dev/null)" = "$(GITLAB_CI_LOCAL_VERSION)" || \
+		npm install --prefix .tools --no-audit --no-fund --no-package-lock --loglevel=error \
+			gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
 
 demo: $(STAMP)
 	$(BIN)/smgitops demo
@@ -49,4 +63,4 @@ image:
 	echo "$$engine build -t $(IMAGE) ."; $$engine build -t $(IMAGE) .
 
 clean:
-	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .hypothesis
+	rm -rf $(VENV) .tools .pytest_cache .ruff_cache .hypothesis .gitlab-ci-local
