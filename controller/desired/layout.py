@@ -1,7 +1,8 @@
 """Find the files of a desired-state directory and report anything in the wrong place.
 
-The layout is `DIR/environments.yaml` plus `DIR/<environment>/<model>.yaml`. Hidden entries (`.gitkeep`,
-`.DS_Store`) and `README.md` files are ignored; every other file or directory is a structure problem. The
+The layout is `DIR/environments.yaml` plus `DIR/<environment>/<model>.yaml`, and the team's own templates in
+`DIR/templates/`. Hidden entries (`.gitkeep`, `.DS_Store`) and `README.md` files are ignored; every other file or
+directory is a structure problem, and so is a symbolic link that leads out of `DIR`, which is never read. The
 loader calls `discover` first and reads only the files it returns.
 """
 
@@ -14,6 +15,8 @@ from dataclasses import dataclass, field
 from controller.desired.problems import DIRECTORY, FILE, Problem
 
 ENVIRONMENTS_FILE = "environments.yaml"
+TEMPLATES_DIR = "templates"
+"""Where the team's own pipeline templates live, next to the environment directories; not an environment."""
 IGNORED = ("README.md",)
 
 
@@ -31,9 +34,11 @@ class Layout:
 
 def discover(root: str) -> Layout:
     layout = Layout(root=os.path.normpath(root))
-    entries = _entries(layout.root, layout.problems)
+    entries = _entries(layout.root, layout.problems, inside=os.path.realpath(layout.root))
     for name, kind in entries or ():
         path = os.path.join(layout.root, name)
+        if kind == "dir" and name == TEMPLATES_DIR:
+            continue
         if kind == "dir":
             layout.environment_dirs[name] = path
             _discover_environment(layout, name)
@@ -50,7 +55,7 @@ def discover(root: str) -> Layout:
 
 def _discover_environment(layout: Layout, name: str) -> None:
     directory = os.path.join(layout.root, name)
-    for entry, kind in _entries(directory, layout.problems) or ():
+    for entry, kind in _entries(directory, layout.problems, inside=os.path.realpath(layout.root)) or ():
         path = os.path.join(directory, entry)
         if kind == "file" and entry.endswith(".yaml"):
             layout.deployment_files.append((path, f"{name}/{entry}"))
@@ -81,8 +86,9 @@ def _unexpected_file(name: str, kind: str) -> str:
     return "unexpected file: an environment directory holds only <model>.yaml files"
 
 
-def _entries(directory: str, problems: list[Problem]) -> list[tuple[str, str]] | None:
-    """Sorted (name, "file" | "dir" | "other") of the entries that count, or None if unreadable."""
+def _entries(directory: str, problems: list[Problem], *, inside: str) -> list[tuple[str, str]] | None:
+    """Sorted (name, "file" | "dir" | "other") of the entries that count, or None if unreadable. A symbolic
+    link that leads out of `inside` (the desired-state directory) is reported and left unread."""
     try:
         names = sorted(os.listdir(directory))
     except FileNotFoundError:
@@ -95,7 +101,17 @@ def _entries(directory: str, problems: list[Problem]) -> list[tuple[str, str]] |
         message = f"cannot read the directory: {error.strerror or error}"
         problems.append(Problem(directory, 1, 1, DIRECTORY, message))
         return None
-    return [(name, _kind(os.path.join(directory, name))) for name in names if not _ignored(name)]
+    entries = []
+    for name in names:
+        path = os.path.join(directory, name)
+        if _ignored(name):
+            continue
+        if os.path.islink(path) and os.path.commonpath([inside, os.path.realpath(path)]) != inside:
+            message = "a symbolic link that leads out of the desired-state directory: not read"
+            problems.append(Problem(path, 1, 1, DIRECTORY if os.path.isdir(path) else FILE, message))
+            continue
+        entries.append((name, _kind(path)))
+    return entries
 
 
 def _ignored(name: str) -> bool:

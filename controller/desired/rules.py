@@ -223,6 +223,9 @@ def _template_path_problem(template: str, *, root: str) -> str | None:
         return "a template path must be relative to the desired-state directory"
     if not template.endswith(".py"):
         return "a template module is a .py file"
+    inside = os.path.realpath(root)
+    if os.path.commonpath([inside, os.path.realpath(os.path.join(root, template))]) != inside:
+        return "the template must be inside the desired-state directory (a path or a link leads out of it)"
     if not os.path.isfile(os.path.join(root, template)):
         return f"template {template!r} not found (paths are relative to the desired-state directory)"
     return None

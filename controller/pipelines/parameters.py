@@ -146,6 +146,8 @@ def _spec(
 ) -> PipelineSpec:
     environment = state.environments[deployment.environment]
     path = template_path(template, state.root)
+    if not path.is_relative_to(Path(state.root).resolve()) and template not in BUILTIN_TEMPLATES:
+        raise RenderError(f"{deployment.source}: {breadcrumb}: the template is outside the desired-state directory")
     if not path.is_file():
         raise RenderError(f"{deployment.source}: {breadcrumb}: no template module at {template}")
     return PipelineSpec(

@@ -2,7 +2,7 @@
 
 Each edit names a `file` relative to the copy (`prod/churn.yaml`, `.` for the directory itself) and one of:
 `replace` + `with` (the text must occur exactly once), `append`, `write` (text), `write_hex` (bytes),
-`write_size` (a file of that many bytes of YAML comments), `mkdir`, `delete`.
+`write_size` (a file of that many bytes of YAML comments), `mkdir`, `delete`, `symlink` (to that target).
 """
 
 from __future__ import annotations
@@ -29,6 +29,9 @@ def _apply(target: Path, edit: dict) -> None:
             stream.write(edit["append"])
     elif "delete" in edit:
         shutil.rmtree(target) if target.is_dir() else target.unlink()
+    elif "symlink" in edit:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(edit["symlink"])
     elif "mkdir" in edit:
         target.mkdir(parents=True, exist_ok=True)
     else:

@@ -46,6 +46,8 @@ RULES = [
     "needs thresholds.modelQuality", "at most maxJobs", "greater than min",
     "unknown environment 'development'", "cannot promote from itself", "promotion cycle",
     "also listed in rejectedVersions", "longer than 0 minutes",
+    "must not contain control characters", "leads out of the desired-state directory",
+    "the template must be inside the desired-state directory",
 ]
 
 

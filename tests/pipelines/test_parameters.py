@@ -131,6 +131,22 @@ def test_a_team_template_is_a_path_relative_to_the_desired_state_directory(tmp_p
     assert spec.parameters == specs_for(example_state(), churn("prod"))[0].parameters
 
 
+@pytest.mark.parametrize("template", ["../outside.py", "templates/link.py", "/tmp/outside.py"])
+def test_a_template_outside_the_desired_state_directory_is_never_loaded(tmp_path: Path, template: str) -> None:
+    root = tmp_path / "desired_state"
+    (root / "templates").mkdir(parents=True)
+    (tmp_path / "outside.py").write_text("def build(context):\n    return []\n")
+    (root / "templates" / "link.py").symlink_to(tmp_path / "outside.py")
+    deployment = churn("prod")
+    deployment = dataclasses.replace(
+        deployment, batch_inference=dataclasses.replace(deployment.batch_inference, template=template)
+    )
+    with pytest.raises(RenderError) as raised:
+        specs_for(example_state(deployment, root=str(root)), deployment)
+    message = "prod/churn.yaml: batchInference.template: the template is outside the desired-state directory"
+    assert str(raised.value) == message
+
+
 @pytest.mark.parametrize(
     ("deployment", "message"),
     [
