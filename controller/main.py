@@ -24,6 +24,7 @@ VERBS = {
     "demo": "the whole story on an embedded AWS emulator, no account needed",
     "render": "write the SageMaker pipeline definitions git implies (offline)",
     "comment": "post a Markdown plan on this CI pipeline's merge request, one note kept current",
+    "codeowners": "write the GitLab CODEOWNERS entries the owners in environments.yaml imply",
 }
 
 

@@ -37,6 +37,7 @@ def build_state(environments: Document, deployments: list[Document], *, revision
         deployments=tuple(built),
         revision=revision,
         root=root,
+        owners=tuple(data.get("owners", ())),
     )
 
 
@@ -54,6 +55,7 @@ def _environment(name: str, data: dict[str, Any]) -> Environment:
         prune=data.get("prune", False),
         suspended=data.get("suspended", False),
         change_windows=tuple(_change_window(window) for window in data.get("changeWindows", ())),
+        owners=tuple(data.get("owners", ())),
     )
 
 

@@ -54,6 +54,8 @@ class Environment:
     prune: bool = False
     suspended: bool = False
     change_windows: tuple[ChangeWindow, ...] = ()
+    owners: tuple[str, ...] = ()
+    """Who must approve changes to this environment's files (GitLab CODEOWNERS entries)."""
 
     @property
     def target(self) -> Account:
@@ -169,6 +171,8 @@ class DesiredState:
     revision: str = "unknown"
     """The git commit (or a content hash) the files were read at."""
     root: str = field(default=".", compare=False)
+    owners: tuple[str, ...] = ()
+    """Who must approve changes to environments.yaml itself (GitLab CODEOWNERS entries)."""
 
     def deployments_in(self, environment: str) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.environment == environment)
