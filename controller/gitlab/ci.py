@@ -3,8 +3,8 @@
 GitLab gives every merge-request pipeline `CI_API_V4_URL` (`https://gitlab.example.com/api/v4`),
 `CI_PROJECT_ID` and `CI_MERGE_REQUEST_IID`. The token is not one of them: the job token may not write notes,
 so teams store a project access token (scope `api`, role Reporter or above) in a masked CI/CD variable
-(not protected: merge-request branches are not), `SMGITOPS_GITLAB_TOKEN` by default. A missing or malformed variable is one line naming it, never a
-traceback; the token itself is never printed.
+(not protected: merge-request branches are not), `SMGITOPS_GITLAB_TOKEN` by default. A missing or malformed
+variable is one line naming it, never a traceback; the token itself is never printed.
 """
 
 from __future__ import annotations
