@@ -21,6 +21,7 @@ ERROR_METRICS = ("mse", "rmse", "mae")
 SCORES = ("r2", "accuracy", "precision", "recall", "f1", "auc")
 RATIOS = ("accuracy", "precision", "recall", "f1", "auc")
 _ROLES = ("role", "pipelineRole", "schedulerRole")
+SCHEDULE_NAME_LIMIT = 64
 
 
 def get(data: Any, path: Path) -> Any:
@@ -195,6 +196,13 @@ def _batch_rules(document: Document, *, root: str) -> Iterator[Problem]:
 def _schedule_rules(document: Document, path: Path) -> Iterator[Problem]:
     yield from _check(document, [*path, "schedule"], _recurring_schedule_problem)
     yield from _check(document, [*path, "timezone"], expressions.timezone_problem)
+    pipeline = _text(document, [*path, "pipeline"])
+    if pipeline and len(pipeline) > SCHEDULE_NAME_LIMIT and "schedule" in _mapping(document, path):
+        message = (
+            f"is {len(pipeline)} characters long; its schedule takes this name and EventBridge Scheduler allows at "
+            f"most {SCHEDULE_NAME_LIMIT}"
+        )
+        yield document.problem([*path, "pipeline"], message)
 
 
 def _recurring_schedule_problem(expression: str) -> str | None:
