@@ -18,6 +18,8 @@ from typing import Any
 from controller.aws.errors import is_not_found, paginate
 from controller.desired.model import REGISTRY, Deployment, DesiredState
 from controller.kinds.base import Live, ReadScope, Resource, spec_hash
+from controller.kinds.grants import REGISTRY_SAGEMAKER as REGISTRY_ARN
+from controller.kinds.grants import Grant
 
 NAME = "approval"
 SCOPE = REGISTRY
@@ -26,11 +28,13 @@ CREATABLE = False
 READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage")
 WRITES = ("sagemaker:UpdateModelPackage",)
 """Apply also reads the version (DescribeModelPackage) to keep metadata that training wrote."""
+GROUP_ARN = REGISTRY_ARN + ":model-package-group/{group}"
+VERSIONS_ARN = REGISTRY_ARN + ":model-package/{group}/*"
 PERMISSIONS = (
-    "sagemaker:ListModelPackages",
-    "sagemaker:DescribeModelPackage",
-    "sagemaker:UpdateModelPackage",
+    Grant("registry", "ListVersions", ("sagemaker:ListModelPackages",), (GROUP_ARN, VERSIONS_ARN)),
+    Grant("registry", "Approve", ("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"), (VERSIONS_ARN,)),
 )
+"""On the versions of every model package group git declares."""
 
 APPROVED, REJECTED, PENDING = "Approved", "Rejected", "PendingManualApproval"
 METADATA_PREFIX = "smgitops/"

@@ -29,6 +29,16 @@ from controller.kinds.base import (
     ownership_tags,
     tags_to_list,
 )
+from controller.kinds.grants import (
+    ARTIFACTS,
+    ARTIFACTS_BUCKET,
+    MANAGED,
+    PIPELINE,
+    REGISTRY_SAGEMAKER,
+    SAGEMAKER,
+    Grant,
+    pass_role,
+)
 from controller.pipelines import pipelines_for
 
 NAME = "pipeline"
@@ -44,13 +54,38 @@ WRITES = (
     "sagemaker:DeleteTags",
     "s3:PutObject",
 )
+PIPELINE_WRITES = tuple(operation for operation in WRITES if operation.startswith("sagemaker:"))
+JOBS = ("processing-job", "training-job", "hyper-parameter-tuning-job", "transform-job", "model")
 PERMISSIONS = (
-    *(operation for operation in (*READS, *WRITES) if not operation.startswith("s3:")),
-    "s3:GetObject",  # HeadObject
-    "s3:ListBucket",  # so that HeadObject of a missing object answers 404, not 403
-    "s3:PutObject",
-    "iam:PassRole",
+    Grant("deploy", "List", ("sagemaker:ListPipelines",), ("*",), unscoped="ListPipelines names no resource"),
+    Grant("deploy", "Declared", ("sagemaker:DescribePipeline", *PIPELINE_WRITES), (PIPELINE,)),
+    Grant("deploy", "Owned", ("sagemaker:DescribePipeline", "sagemaker:DeletePipeline"), (SAGEMAKER + ":pipeline/*",),
+          MANAGED),
+    Grant("deploy", "Code", ("s3:GetObject", "s3:PutObject"), (ARTIFACTS,)),  # HeadObject is s3:GetObject
+    Grant("deploy", "CodeBucket", ("s3:ListBucket",), (ARTIFACTS_BUCKET,)),  # a missing object answers 404, not 403
+    pass_role("deploy", fact="pipeline_role", service="sagemaker.amazonaws.com"),
+    # What the pipelines need when they run, as the environment's pipelineRole:
+    Grant("pipeline", "Jobs", (
+        *(f"sagemaker:{verb}{job}" for verb in ("Create", "Describe", "Stop") for job in (
+            "ProcessingJob", "TrainingJob", "HyperParameterTuningJob", "TransformJob")),
+        "sagemaker:CreateModel", "sagemaker:DescribeModel", "sagemaker:AddTags",
+    ), tuple(f"{SAGEMAKER}:{job}/*" for job in JOBS)),
+    Grant("pipeline", "ReadVersions", ("sagemaker:DescribeModelPackage",),
+          (REGISTRY_SAGEMAKER + ":model-package/{deployed_group}/*",)),
+    Grant("pipeline", "RegisterVersions", ("sagemaker:CreateModelPackage",),
+          (REGISTRY_SAGEMAKER + ":model-package-group/{trained_group}", REGISTRY_SAGEMAKER + ":model-package/{trained_group}/*")),
+    Grant("pipeline", "ReadData", ("s3:GetObject",), ("arn:{partition}:s3:::{read_object}",)),
+    Grant("pipeline", "ListData", ("s3:ListBucket",), ("arn:{partition}:s3:::{read_bucket}",)),
+    Grant("pipeline", "WriteData", ("s3:PutObject",), ("arn:{partition}:s3:::{write_object}",)),
+    Grant("pipeline", "Artifacts", ("s3:GetObject", "s3:PutObject"), (ARTIFACTS,)),
+    Grant("pipeline", "Logs", (
+        "logs:CreateLogGroup", "logs:CreateLogStream", "logs:DescribeLogStreams", "logs:PutLogEvents",
+    ), ("arn:{partition}:logs:{region}:{account}:log-group:/aws/sagemaker/*",)),
+    Grant("pipeline", "Metrics", ("cloudwatch:PutMetricData",), ("*",),
+          unscoped="CloudWatch metrics have no ARN; jobs publish their training metrics"),
+    pass_role("pipeline", fact="pipeline_role", service="sagemaker.amazonaws.com"),
 )
+"""The deploy role writes the declared pipelines and uploads their code; the pipelines run as `pipelineRole`."""
 
 _UPLOAD_LOCKS: dict[str, threading.Lock] = {}
 _LOCKS_GUARD = threading.Lock()

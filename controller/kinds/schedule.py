@@ -21,6 +21,7 @@ from controller.aws.errors import error_code, is_not_found, paginate
 from controller.desired.model import Deployment, DesiredState, Environment
 from controller.kinds.arns import pipeline_arn
 from controller.kinds.base import MANAGED_TAG, Live, ReadScope, Resource, live_from_marker, marker, tags_to_list
+from controller.kinds.grants import PIPELINE, SCHEDULE_GROUP, SCHEDULES, Grant, pass_role
 
 NAME = "schedule"
 SCOPE = "environment"
@@ -33,8 +34,16 @@ WRITES = (
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 )
-PERMISSIONS = (*READS, *WRITES, "scheduler:TagResource", "iam:PassRole")
-"""CreateScheduleGroup with tags needs TagResource; schedules pass the scheduler role to EventBridge."""
+GROUP_ACTIONS = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup", "scheduler:TagResource")
+PERMISSIONS = (
+    Grant("deploy", "List", ("scheduler:ListSchedules",), ("*",), unscoped="ListSchedules names no resource"),
+    Grant("deploy", "Group", GROUP_ACTIONS, (SCHEDULE_GROUP,)),
+    Grant("deploy", "Schedules", tuple(op for op in (*READS, *WRITES) if op.endswith("Schedule")), (SCHEDULES,)),
+    pass_role("deploy", fact="scheduler_role", service="scheduler.amazonaws.com"),
+    Grant("scheduler", "StartPipelines", ("sagemaker:StartPipelineExecution",), (PIPELINE,)),
+)
+"""Every schedule lives in the environment's group `smgitops-<environment>` (created with tags, hence
+TagResource) and starts a declared pipeline as the environment's `schedulerRole`."""
 
 GROUP_PREFIX = "smgitops-"
 ENVIRONMENT_TAG = "smgitops:environment"

@@ -31,6 +31,7 @@ from typing import Any
 from controller.aws.errors import is_not_found, paginate
 from controller.desired.model import Deployment, DesiredState
 from controller.kinds.arns import topic_arn
+from controller.kinds.grants import MANAGED, TOPIC, Grant
 from controller.kinds.base import (
     MANAGED_TAG,
     SPEC_HASH_TAG,
@@ -66,13 +67,15 @@ WRITES = (
     "sns:Unsubscribe",
     "sns:DeleteTopic",
 )
+TOPIC_READS = ("sns:GetTopicAttributes", "sns:ListSubscriptionsByTopic", "sns:ListTagsForResource")
 PERMISSIONS = (
-    "sns:ListTopics",
-    "tag:GetResources",
-    "sns:ListTagsForResource",
-    "sns:ListSubscriptionsByTopic",
-    "sns:GetTopicAttributes",
-    *WRITES,
+    Grant("deploy", "List", ("sns:ListTopics",), ("*",), unscoped="ListTopics names no resource"),
+    Grant("deploy", "FindOwned", ("tag:GetResources",), ("*",),
+          unscoped="the tagging API's GetResources names no resource"),
+    Grant("deploy", "Unsubscribe", ("sns:Unsubscribe",), ("*",),
+          unscoped="Unsubscribe acts on a subscription, which has no resource type in IAM"),
+    Grant("deploy", "Declared", (*TOPIC_READS, *(op for op in WRITES if op != "sns:Unsubscribe")), (TOPIC,)),
+    Grant("deploy", "Owned", (*TOPIC_READS, "sns:DeleteTopic"), ("arn:{partition}:sns:{region}:{account}:*",), MANAGED),
 )
 
 ENVIRONMENT_TAG = "smgitops:environment"

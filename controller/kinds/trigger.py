@@ -30,6 +30,7 @@ from controller.kinds.base import (
     ownership_tags,
     tags_to_list,
 )
+from controller.kinds.grants import DEFAULT_BUS, PIPELINE, RULE, Grant, pass_role
 from controller.kinds.trigger_rules import RULE_PREFIX, RuleSpec, desired_rules
 
 NAME = "trigger"
@@ -46,7 +47,20 @@ WRITES = (
     "events:PutPermission",
     "events:RemovePermission",
 )
-PERMISSIONS = (*READS, *WRITES, "iam:PassRole")
+BUS_POLICY = ("events:PutPermission", "events:RemovePermission")
+PERMISSIONS = (
+    Grant("deploy", "List", ("events:ListRules",), ("*",), unscoped="ListRules names no resource"),
+    Grant("deploy", "Rules", tuple(op for op in (*READS, *WRITES) if op not in ("events:ListRules",
+          "events:DescribeEventBus", *BUS_POLICY)), (RULE,)),
+    Grant("deploy", "Bus", ("events:DescribeEventBus",), (DEFAULT_BUS,)),
+    Grant("deploy", "BusPolicy", BUS_POLICY, ("*",),
+          unscoped="PutPermission and RemovePermission have no resource type in IAM (they edit the bus policy)"),
+    pass_role("deploy", fact="scheduler_role", service="events.amazonaws.com"),
+    Grant("scheduler", "StartPipelines", ("sagemaker:StartPipelineExecution",), (PIPELINE,)),
+    Grant("scheduler", "Forward", ("events:PutEvents",), ("{forward_bus}",)),
+)
+"""Rules are named `smgitops-*`; their targets start pipelines, or forward to another environment's default bus,
+as the environment's `schedulerRole`."""
 
 STATEMENT_PREFIX = "smgitops-accept-"
 PUT_EVENTS = "events:PutEvents"

@@ -19,12 +19,19 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.aws.errors import describe, error_code, is_not_found
+from controller.kinds.grants import Grant
 from controller.service.logging import get_logger
 
 CONDITION_FAILED = "ConditionalCheckFailedException"
 TRUSTED_FRACTION = 0.75
-PERMISSIONS = ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem")
-"""IAM actions on the lease table (plus dynamodb:CreateTable with --create-lease-table)."""
+TABLE = "arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{lease_table}"
+PERMISSIONS = (
+    Grant("registry", "Table", ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
+          (TABLE,)),
+    Grant("registry", "CreateTable", ("dynamodb:CreateTable", "dynamodb:TagResource"),
+          ("arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{created_lease_table}",)),
+)
+"""Held by the registry role (the lease's default home); CreateTable only with --create-lease-table."""
 """Of the duration, after a renewal starts, during which the holder still trusts it holds the lease."""
 
 log = get_logger("smgitops.lease")

@@ -25,12 +25,13 @@ from controller.desired.model import REGISTRY, Account, Deployment, DesiredState
 from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome
 from controller.kinds import arns
+from controller.kinds.grants import TOPIC, Grant
 
 SUBJECT_LIMIT = 100
 VALUE_LIMIT = 120
 REMEMBERED = 10_000
-PERMISSIONS = ("sns:Publish",)
-"""Published with each environment's deploy role."""
+PERMISSIONS = (Grant("deploy", "Publish", ("sns:Publish",), (TOPIC,)),)
+"""Published with each environment's deploy role, to the topics its deployments declare."""
 VERBS = {"create": "create", "update": "update", "delete": "delete", "none": "change"}
 
 log = structlog.get_logger(__name__)

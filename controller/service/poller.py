@@ -15,10 +15,16 @@ from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.aws.errors import classify, describe
+from controller.kinds.grants import Grant
 from controller.service.logging import get_logger
 
 MAX_PAUSE = 60.0
-PERMISSIONS = ("sqs:ReceiveMessage", "sqs:DeleteMessageBatch")
+PERMISSIONS = (
+    Grant("controller", "Queue", ("sqs:ReceiveMessage", "sqs:DeleteMessage"), ("{queue}",)),
+    Grant("controller", "AssumeRoles", ("sts:AssumeRole",), ("{assumed_role}",)),
+)
+"""The task role reads the queue (DeleteMessageBatch is authorised as sqs:DeleteMessage) and assumes the roles
+environments.yaml names (the registry's and each environment's `role`)."""
 log = get_logger("smgitops.events")
 
 
