@@ -24,7 +24,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--format", choices=("json", "terraform"), default="json",
                         help="json: one document on stdout; terraform: one <key>.json file per document in --out")
     parser.add_argument("--out", metavar="DIR", help="with --format terraform: the directory to write the files to")
-    parser.add_argument("--role", metavar="KEY", help="print only this document (registry, dev-deploy, dev-pipeline...)")
+    parser.add_argument("--role", metavar="KEY", help="print only this document (registry, prod-deploy...)")
     parser.add_argument("--controller-role-arn", metavar="ARN",
                         help=f"the controller's task role (default: role/{CONTROLLER_ROLE} in the registry account)")
     parser.add_argument("--queue-url", metavar="URL",
@@ -48,7 +48,8 @@ def run(args: argparse.Namespace) -> int:
         print("permissions: --format terraform needs --out DIR", file=sys.stderr)
         return 1
     registry = loaded.state.registry
-    role_arn = args.controller_role_arn or f"arn:{partition(registry.region)}:iam::{registry.account}:role/{CONTROLLER_ROLE}"
+    default_role = f"arn:{partition(registry.region)}:iam::{registry.account}:role/{CONTROLLER_ROLE}"
+    role_arn = args.controller_role_arn or default_role
     account = role_arn.split(":")[4]
     queue_url = args.queue_url or f"https://sqs.{registry.region}.amazonaws.com/{account}/{QUEUE}"
     controller = Controller(role_arn, queue_arn(queue_url), args.lease_table, args.create_lease_table)

@@ -68,10 +68,11 @@ def expand(pattern: str, facts: Mapping[str, Any]) -> list[str]:
     """Every ARN `pattern` names: one per combination of the list facts it uses (none if a list is empty)."""
     names = list(dict.fromkeys(_PLACEHOLDER.findall(pattern)))
     choices = [_values(facts[name]) for name in names]
-    return [
-        _PLACEHOLDER.sub(lambda found, chosen=dict(zip(names, combination, strict=True)): chosen[found[1]], pattern)
-        for combination in itertools.product(*choices)
-    ]
+    return [_fill(pattern, dict(zip(names, combination, strict=True))) for combination in itertools.product(*choices)]
+
+
+def _fill(pattern: str, chosen: Mapping[str, str]) -> str:
+    return _PLACEHOLDER.sub(lambda found: chosen[found[1]], pattern)
 
 
 def _values(fact: Any) -> Sequence[str]:

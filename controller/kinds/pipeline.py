@@ -72,8 +72,10 @@ PERMISSIONS = (
     ), tuple(f"{SAGEMAKER}:{job}/*" for job in JOBS)),
     Grant("pipeline", "ReadVersions", ("sagemaker:DescribeModelPackage",),
           (REGISTRY_SAGEMAKER + ":model-package/{deployed_group}/*",)),
-    Grant("pipeline", "RegisterVersions", ("sagemaker:CreateModelPackage",),
-          (REGISTRY_SAGEMAKER + ":model-package-group/{trained_group}", REGISTRY_SAGEMAKER + ":model-package/{trained_group}/*")),
+    Grant("pipeline", "RegisterVersions", ("sagemaker:CreateModelPackage",), (
+        REGISTRY_SAGEMAKER + ":model-package-group/{trained_group}",
+        REGISTRY_SAGEMAKER + ":model-package/{trained_group}/*",
+    )),
     Grant("pipeline", "ReadData", ("s3:GetObject",), ("arn:{partition}:s3:::{read_object}",)),
     Grant("pipeline", "ListData", ("s3:ListBucket",), ("arn:{partition}:s3:::{read_bucket}",)),
     Grant("pipeline", "WriteData", ("s3:PutObject",), ("arn:{partition}:s3:::{write_object}",)),

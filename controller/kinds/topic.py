@@ -31,7 +31,6 @@ from typing import Any
 from controller.aws.errors import is_not_found, paginate
 from controller.desired.model import Deployment, DesiredState
 from controller.kinds.arns import topic_arn
-from controller.kinds.grants import MANAGED, TOPIC, Grant
 from controller.kinds.base import (
     MANAGED_TAG,
     SPEC_HASH_TAG,
@@ -47,6 +46,7 @@ from controller.kinds.base import (
 from controller.kinds.base import (
     PENDING as PENDING_HASH,
 )
+from controller.kinds.grants import MANAGED, TOPIC, Grant
 
 NAME = "topic"
 SCOPE = "environment"

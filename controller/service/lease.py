@@ -26,8 +26,8 @@ CONDITION_FAILED = "ConditionalCheckFailedException"
 TRUSTED_FRACTION = 0.75
 TABLE = "arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{lease_table}"
 PERMISSIONS = (
-    Grant("registry", "Table", ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"),
-          (TABLE,)),
+    Grant("registry", "Table",
+          ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), (TABLE,)),
     Grant("registry", "CreateTable", ("dynamodb:CreateTable", "dynamodb:TagResource"),
           ("arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{created_lease_table}",)),
 )

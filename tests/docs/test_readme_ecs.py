@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 
 from docs_text import code_blocks, read
 
@@ -31,8 +32,17 @@ def test_the_health_check_calls_healthz_on_the_health_port():
     assert {secret["name"] for secret in container["secrets"]} == {"SMGITOPS_GIT_USERNAME", "SMGITOPS_GIT_PASSWORD"}
 
 
-def test_the_roles_it_names_are_the_ones_permissions_prints():
-    from controller.commands.permissions import ROLES
+def test_the_documents_it_names_are_the_ones_permissions_prints():
+    """docs/permissions.md's table has a row for every document, and this page names every role's policy."""
+    from controller.commands.policies import Controller, documents
+    from controller.desired import load
 
-    for role in ROLES:
-        assert f"`--role {role}`" in SECTION
+    state = load("desired_state").state
+    printed = documents(state, Controller("arn:aws:iam::1:role/c", "arn:aws:sqs:us-east-1:1:q", "t"))
+    table = read("docs/permissions.md")
+    for key in printed:
+        generic = re.sub(rf"^({'|'.join(state.environments)})-", "<env>-", key)
+        generic = re.sub(r"^registry-group-.*", "registry-group-<group>", generic)
+        assert f"`{generic}`" in table, key
+        if not generic.endswith("-trust") and not generic.startswith("registry-group-"):
+            assert f"`{generic}`" in SECTION, key
