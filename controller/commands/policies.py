@@ -187,6 +187,7 @@ def environment_facts(state: DesiredState, environment: Environment) -> dict[str
         "pipeline_role": environment.pipeline_role,
         "scheduler_role": environment.scheduler_role,
         "forward_bus": _forward_buses(state, environment),
+        "trainer_account": sorted({state.environments[name].account for name in trainers} - {environment.account}),
     }
 
 

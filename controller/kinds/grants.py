@@ -4,9 +4,9 @@ Every kind, and the service modules for the lease, the event queue and notificat
 tuple of `Grant`s. A grant names the role that holds it (`deploy`, `registry`, `pipeline`, `scheduler` or
 `controller`), its actions, and ARN patterns whose `{placeholders}` `smgitops permissions` fills in from the
 desired state, per environment: a fact that is one value (`{account}`) gives one ARN, a fact that is a list
-(`{pipeline}`: every pipeline the environment declares) gives one ARN per item, and an empty list gives no
-statement at all. `"*"` is allowed only together with `unscoped`, the reason AWS offers no resource-level
-permission for those actions; docs/permissions.md lists them.
+(`{pipeline}`: every pipeline the environment declares) one ARN per item, and an empty list no statement at all;
+condition values may use the facts that are one value. `"*"` is allowed only together with `unscoped`, the
+reason AWS offers no resource-level permission for those actions; docs/permissions.md lists them.
 """
 
 from __future__ import annotations
@@ -91,5 +91,9 @@ def statement(sid: str, grant: Grant, facts: Mapping[str, Any]) -> dict[str, Any
         "Resource": resources[0] if len(resources) == 1 else resources,
     }
     if grant.condition:
-        result["Condition"] = {operator: dict(values) for operator, values in grant.condition.items()}
+        scalars = {name: value for name, value in facts.items() if isinstance(value, str)}
+        result["Condition"] = {
+            operator: {key: _fill(value, scalars) for key, value in values.items()}
+            for operator, values in grant.condition.items()
+        }
     return result

@@ -113,7 +113,12 @@ def test_the_pipeline_role_reads_inputs_and_the_trainers_artifacts_and_writes_ou
     assert prod["PipelineWriteData"] == ["arn:aws:s3:::acme-prod/churn/predictions/*",
                                          "arn:aws:s3:::acme-prod/ltv/predictions/*"]
     assert "PipelineRegisterVersions" not in prod  # prod trains nothing
+    assert prod["PipelineTrainersKeys"] == "arn:aws:kms:us-east-1:111111111111:key/*"  # dev's account, via S3 only
+    [keys] = [item for item in printed(capsys, "--role", "prod-pipeline")["Statement"]
+              if item["Sid"] == "PipelineTrainersKeys"]
+    assert keys["Condition"] == {"StringEquals": {"kms:ViaService": "s3.us-east-1.amazonaws.com"}}
     dev = resources_by_sid(printed(capsys, "--role", "dev-pipeline"))
+    assert "PipelineTrainersKeys" not in dev  # it trains churn itself, in its own account
     assert dev["PipelineRegisterVersions"] == [
         "arn:aws:sagemaker:us-east-1:111111111111:model-package-group/churn",
         "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/*",
