@@ -80,6 +80,7 @@ PERMISSIONS = (
     Grant("pipeline", "ListData", ("s3:ListBucket",), ("arn:{partition}:s3:::{read_bucket}",)),
     Grant("pipeline", "WriteData", ("s3:PutObject",), ("arn:{partition}:s3:::{write_object}",)),
     Grant("pipeline", "Artifacts", ("s3:GetObject", "s3:PutObject"), (ARTIFACTS,)),
+    Grant("pipeline", "ArtifactsBucket", ("s3:ListBucket",), (ARTIFACTS_BUCKET,)),  # inputs are S3 prefixes
     Grant("pipeline", "TrainersKeys", ("kms:Decrypt",), ("arn:{partition}:kms:{region}:{trainer_account}:key/*",),
           {"StringEquals": {"kms:ViaService": "s3.{region}.amazonaws.com"}}),  # models trained in another account
     Grant("pipeline", "Logs", (

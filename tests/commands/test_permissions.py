@@ -110,6 +110,8 @@ def test_the_pipeline_role_reads_inputs_and_the_trainers_artifacts_and_writes_ou
         "arn:aws:s3:::acme-prod/churn/inference/*",
         "arn:aws:s3:::acme-prod/ltv/inference/*",
     ]
+    assert prod["PipelineListData"] == ["arn:aws:s3:::acme-dev-mlops", "arn:aws:s3:::acme-prod"]
+    assert prod["PipelineArtifactsBucket"] == "arn:aws:s3:::acme-prod-mlops"  # code and baselines are listed
     assert prod["PipelineWriteData"] == ["arn:aws:s3:::acme-prod/churn/predictions/*",
                                          "arn:aws:s3:::acme-prod/ltv/predictions/*"]
     assert "PipelineRegisterVersions" not in prod  # prod trains nothing
