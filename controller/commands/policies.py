@@ -58,9 +58,7 @@ def documents(state: DesiredState, controller: Controller) -> dict[str, dict[str
         result[f"{name}-pipeline"] = policy("pipeline", facts)
         result[f"{name}-pipeline-trust"] = trust_service(("sagemaker.amazonaws.com",))
         result[f"{name}-scheduler"] = policy("scheduler", facts)
-        result[f"{name}-scheduler-trust"] = trust_service(
-            ("events.amazonaws.com", "scheduler.amazonaws.com"), environment.account
-        )
+        result[f"{name}-scheduler-trust"] = trust_scheduler(environment)
     for group in sorted({deployment.model_package_group for deployment in state.deployments}):
         result[f"registry-group-{group}"] = group_policy(state, group)
     return result
@@ -128,6 +126,23 @@ def trust_service(services: Iterable[str], account: str | None = None) -> dict[s
     if account:
         trusted["Condition"] = {"StringEquals": {"aws:SourceAccount": account}}
     return {"Version": VERSION, "Statement": [trusted]}
+
+
+def trust_scheduler(environment: Environment) -> dict[str, Any]:
+    """EventBridge Scheduler for the environment's schedule group, and EventBridge for its `smgitops-*` rules."""
+    sources = {
+        "scheduler.amazonaws.com": arn(environment, "scheduler", f"schedule-group/{group_name(environment.name)}"),
+        "events.amazonaws.com": arn(environment, "events", f"rule/{RULE_PREFIX}*"),
+    }
+    return {"Version": VERSION, "Statement": [
+        {
+            "Sid": f"{service.split('.')[0].title()}Assumes", "Effect": "Allow", "Principal": {"Service": service},
+            "Action": "sts:AssumeRole",
+            "Condition": {"StringEquals": {"aws:SourceAccount": environment.account},
+                          "ArnLike": {"aws:SourceArn": source}},
+        }
+        for service, source in sorted(sources.items())
+    ]}
 
 
 def controller_facts(state: DesiredState, controller: Controller) -> dict[str, Any]:

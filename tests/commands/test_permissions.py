@@ -146,11 +146,16 @@ def test_trust_policies_name_only_the_controller_or_the_service(capsys):
     for key in ("registry-trust", "dev-deploy-trust", "staging-deploy-trust", "prod-deploy-trust"):
         assert documents[key]["Statement"] == [{"Sid": "ControllerAssumes", "Effect": "Allow",
                                                 "Principal": {"AWS": controller}, "Action": "sts:AssumeRole"}]
-    assert documents["prod-scheduler-trust"]["Statement"] == [{
-        "Sid": "ServiceAssumes", "Effect": "Allow",
-        "Principal": {"Service": ["events.amazonaws.com", "scheduler.amazonaws.com"]}, "Action": "sts:AssumeRole",
-        "Condition": {"StringEquals": {"aws:SourceAccount": "333333333333"}},
-    }]
+    assert documents["prod-scheduler-trust"]["Statement"] == [
+        {"Sid": "EventsAssumes", "Effect": "Allow", "Principal": {"Service": "events.amazonaws.com"},
+         "Action": "sts:AssumeRole", "Condition": {
+             "StringEquals": {"aws:SourceAccount": "333333333333"},
+             "ArnLike": {"aws:SourceArn": "arn:aws:events:us-east-1:333333333333:rule/smgitops-*"}}},
+        {"Sid": "SchedulerAssumes", "Effect": "Allow", "Principal": {"Service": "scheduler.amazonaws.com"},
+         "Action": "sts:AssumeRole", "Condition": {
+             "StringEquals": {"aws:SourceAccount": "333333333333"},
+             "ArnLike": {"aws:SourceArn": "arn:aws:scheduler:us-east-1:333333333333:schedule-group/smgitops-prod"}}},
+    ]
     assert documents["prod-pipeline-trust"]["Statement"][0]["Principal"] == {"Service": "sagemaker.amazonaws.com"}
     assert documents["controller-trust"]["Statement"][0]["Condition"] == {
         "StringEquals": {"aws:SourceAccount": "444444444444"}
