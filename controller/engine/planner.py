@@ -19,9 +19,9 @@ from typing import Any
 
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.diff import field_diffs
-from controller.engine.plan import Change, Plan
+from controller.engine.plan import Change, FieldDiff, Plan
 from controller.engine.windows import closed_windows
-from controller.kinds.base import Kind, Live, Resource, spec_hash
+from controller.kinds.base import SPEC_HASH_TAG, Kind, Live, Resource, spec_hash
 
 ScopeKey = tuple[str, str]
 """(kind name, environment name or `registry`)."""
@@ -108,6 +108,8 @@ def _change_for(state: DesiredState, resource: Resource, current: Live | None) -
             before=current.spec,
             hold="exists but is not managed by smgitops; set `adopt: true` in the file to take it over",
         )
+    if current.pending:
+        return _finish_pending(resource, current, hold=hold)
     if dict(current.spec) == dict(resource.spec) and current.managed:
         return None
     drifted = current.applied_hash is not None and spec_hash(current.spec) != current.applied_hash
@@ -118,7 +120,19 @@ def _change_for(state: DesiredState, resource: Resource, current: Live | None) -
             return None
         if mode == "warn":
             hold = hold or "drift: warn"
-    return _change(resource, action="update", reason=reason, before=current.spec, hold=hold)
+    change = _change(resource, action="update", reason=reason, before=current.spec, hold=hold)
+    return replace(change, payload=_with_arn(resource.payload, current))
+
+
+def _finish_pending(resource: Resource, current: Live, *, hold: str | None) -> Change:
+    """A write an earlier apply began and never finished is a change to make, whatever its fields show."""
+    change = _change(resource, action="update", reason="desired-change", before=current.spec, hold=hold)
+    unfinished = FieldDiff(SPEC_HASH_TAG, "pending (an earlier apply did not finish)", spec_hash(resource.spec))
+    return replace(change, diff=(*change.diff, unfinished), payload=_with_arn(resource.payload, current))
+
+
+def _with_arn(payload: Mapping[str, Any], current: Live) -> Mapping[str, Any]:
+    return {**payload, "arn": current.arn} if current.arn else payload
 
 
 def _orphan_change(state: DesiredState, kind: Kind, key: ScopeKey, orphan: Live) -> Change | None:

@@ -67,6 +67,8 @@ class Live:
     arn: str | None = None
     model: str | None = None
     """The model (or, in the registry, the model package group) the object belongs to, when the reader knows."""
+    pending: bool = False
+    """An apply of several calls started here and never wrote its last one: a change still to make."""
 
 
 @dataclass(frozen=True)
@@ -144,7 +146,8 @@ PENDING = "0" * 16
 """The spec-hash written first by an apply that takes several calls, and replaced by the real one last.
 
 An object an apply left half-written (throttled, crashed, stopped) carries it, so the next plan sees a change
-still to make (`desired-change`, applied even under `drift: warn`), never drift.
+still to make (`desired-change`, applied even under `drift: warn`, even when its fields already match), never
+drift and never "in sync": only the last call of an apply writes the real hash.
 """
 
 
@@ -176,17 +179,20 @@ def live_from_marker(
         applied_hash=found["spec"] if ours and found["spec"] != PENDING else None,
         source=found["source"] if ours else None,
         arn=arn,
+        pending=ours and found["spec"] == PENDING,
     )
 
 
 def live_from_tags(
     name: str, spec: Mapping[str, Any], tags: Mapping[str, str], *, arn: str | None = None
 ) -> Live:
+    managed = tags.get(MANAGED_TAG) == "true"
     return Live(
         name=name,
         spec=spec,
-        managed=tags.get(MANAGED_TAG) == "true",
+        managed=managed,
         applied_hash=None if tags.get(SPEC_HASH_TAG) == PENDING else tags.get(SPEC_HASH_TAG),
         source=tags.get(SOURCE_TAG),
         arn=arn,
+        pending=managed and tags.get(SPEC_HASH_TAG) == PENDING,
     )

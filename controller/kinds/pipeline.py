@@ -201,10 +201,13 @@ def apply(clients: Any, change: Any) -> None:
             **arguments, Tags=tags_to_list(payload["tags"]), ClientRequestToken=_token(change)
         )
         return
-    described = sagemaker.update_pipeline(**arguments)
-    # Replace our tags rather than append: delete the keys first so no key is ever listed twice.
-    sagemaker.delete_tags(ResourceArn=described["PipelineArn"], TagKeys=sorted(payload["tags"]))
-    sagemaker.add_tags(ResourceArn=described["PipelineArn"], Tags=tags_to_list(payload["tags"]))
+    # Replace our tags rather than append: delete the keys first so no key is ever listed twice. The update,
+    # whose description carries the new spec-hash, comes last: a pipeline an apply left with its tags written
+    # but its definition not is still a change to make.
+    arn = payload.get("arn") or sagemaker.update_pipeline(**arguments)["PipelineArn"]
+    sagemaker.delete_tags(ResourceArn=arn, TagKeys=sorted(payload["tags"]))
+    sagemaker.add_tags(ResourceArn=arn, Tags=tags_to_list(payload["tags"]))
+    sagemaker.update_pipeline(**arguments)
 
 
 def _upload_artifacts(clients: Any, change: Any) -> None:

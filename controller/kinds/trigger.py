@@ -131,14 +131,17 @@ def apply(clients: Any, change: Any) -> None:
         )
     tags = tags_to_list(change.payload["tags"])
     targets_change = (change.before or {}).get("targets") != after["targets"]
-    if change.action == "create" or targets_change:
-        # Several calls: mark the rule pending first, so a half-written rule is never taken for drift.
+    # Several calls: mark the rule pending first and write its real spec-hash in the very last call, so a rule
+    # an apply left half-written (targets, tags) is a change still to make, never drift and never in sync.
+    rule_arn = change.payload.get("arn")
+    if change.action == "create" or targets_change or not rule_arn:
         first_tags = {"Tags": tags} if change.action == "create" else {}
-        events.put_rule(**_rule_arguments(change, pending=True), **first_tags)
+        rule_arn = events.put_rule(**_rule_arguments(change, pending=True), **first_tags)["RuleArn"]
+    if change.action == "create" or targets_change:
         _sync_targets(events, change.name, after["targets"])
-    rule_arn = events.put_rule(**_rule_arguments(change, pending=False))["RuleArn"]
     if change.action != "create":
         events.tag_resource(ResourceARN=rule_arn, Tags=tags)
+    events.put_rule(**_rule_arguments(change, pending=False))
 
 
 def _rule_arguments(change: Any, *, pending: bool) -> dict[str, Any]:

@@ -176,3 +176,21 @@ def test_a_plan_with_errors_never_reads_as_no_changes(make_state):
     report = render(failed, "text")
     assert report.rstrip().endswith("1 error(s): nothing can be applied until they are fixed.")
     assert "No changes" not in report
+
+
+@pytest.mark.parametrize("mode", ["enforce", "warn", "ignore"])
+@pytest.mark.parametrize("live_spec", [{"size": 1}, {"size": 2}, {}], ids=["same fields", "other fields", "empty"])
+def test_an_unfinished_write_is_a_change_to_make_whatever_its_fields_and_drift_mode(make_state, mode, live_spec):
+    state = make_state(prod={"drift": mode})
+    pending = Live(name="a", spec=live_spec, managed=True, pending=True, arn="arn:thing/a")
+    [change] = plan_of(state, [resource(state)], [pending]).changes
+    assert (change.action, change.reason, change.hold) == ("update", "desired-change", None)
+    assert change.payload["arn"] == "arn:thing/a"
+    assert change.diff[-1].path == "smgitops:spec-hash" and change.diff[-1].after == spec_hash({"size": 1})
+
+
+def test_an_unfinished_write_in_a_suspended_environment_waits(make_state):
+    state = make_state(prod={"suspended": True})
+    pending = Live(name="a", spec={"size": 1}, managed=True, pending=True)
+    [change] = plan_of(state, [resource(state)], [pending]).changes
+    assert (change.reason, change.hold) == ("desired-change", "environment prod is suspended")
