@@ -22,6 +22,7 @@ SCORES = ("r2", "accuracy", "precision", "recall", "f1", "auc")
 RATIOS = ("accuracy", "precision", "recall", "f1", "auc")
 _ROLES = ("role", "pipelineRole", "schedulerRole")
 SCHEDULE_NAME_LIMIT = 64
+LONGEST_WINDOW_MINUTES = 366 * 24 * 60  # the schema's maximum for a duration in minutes
 
 
 def get(data: Any, path: Path) -> Any:
@@ -159,8 +160,13 @@ def _change_window_rules(document: Document, path: Path) -> Iterator[Problem]:
     yield from _check(document, [*path, "schedule"], cron.cron_problem)
     yield from _check(document, [*path, "timezone"], expressions.timezone_problem)
     duration = get(document.data, [*path, "duration"])
-    if isinstance(duration, str) and expressions.duration_minutes(duration) == 0:
+    minutes = expressions.duration_minutes(duration) if isinstance(duration, str) else None
+    if minutes == 0:
         yield document.problem([*path, "duration"], "must be longer than 0 minutes")
+    elif minutes is not None and minutes > LONGEST_WINDOW_MINUTES:
+        longest = f"at most 366 days ({LONGEST_WINDOW_MINUTES} minutes)"
+        message = f"is {minutes} minutes; a change window stays open {longest}"
+        yield document.problem([*path, "duration"], message)
 
 
 def deployment_rules(document: Document, *, root: str) -> Iterator[Problem]:
