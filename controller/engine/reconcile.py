@@ -14,7 +14,7 @@ from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.applier import ApplyResult, apply_plan
 from controller.engine.plan import Change, Plan
 from controller.engine.planner import build_plan
-from controller.engine.reader import take_snapshot
+from controller.engine.reader import FAILED, desired_resources, take_snapshot
 from controller.kinds import KINDS
 from controller.kinds.base import Kind
 
@@ -54,6 +54,14 @@ def make_plan(
     )
     plan = replace(plan, retryable=snapshot.retryable)
     return narrow(plan, state, environments=environments, models=models)
+
+
+def trial_plan(state: DesiredState, *, kinds: Mapping[str, Kind] = KINDS, now: datetime | None = None) -> Plan:
+    """A plan against an empty account, without AWS: whatever git alone can break in planning (desired objects,
+    change windows) breaks here, so the service can reject a revision before it replaces the last good one."""
+    desired, errors = desired_resources(state, kinds)
+    planned = {key: resources for key, resources in desired.items() if key[1] != FAILED}
+    return build_plan(state, kinds=kinds, desired=planned, live={}, errors=errors, now=now)
 
 
 def narrow(

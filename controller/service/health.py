@@ -34,6 +34,8 @@ class ServiceState:
     """Unix time the last reconcile finished, whatever its outcome."""
     max_staleness: float = 900.0
     """Seconds after which the leader's last reconcile is too old to call it ready."""
+    rejected: str | None = None
+    """Why the newest revision fetched was rejected (the last good one stays in force); None when it loaded."""
     _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def update(self, **fields: object) -> None:
@@ -48,9 +50,11 @@ class ServiceState:
         """(ready, one-line reason). A standby does not reconcile, so staleness is asked of the leader only."""
         now = time.time() if now is None else now
         with self._lock:
-            fetched, lease, last, limit = (
-                self.source_fetched, self.lease_state, self.last_reconcile_at, self.max_staleness
+            fetched, lease, last, limit, rejected = (
+                self.source_fetched, self.lease_state, self.last_reconcile_at, self.max_staleness, self.rejected
             )
+        if rejected:
+            return False, rejected
         if not fetched:
             return False, "desired state not fetched yet"
         if lease not in ("leader", "standby"):

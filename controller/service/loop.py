@@ -21,6 +21,7 @@ from typing import Any
 from controller.aws.errors import classify, describe
 from controller.desired import load
 from controller.desired.model import DesiredState
+from controller.engine.reconcile import trial_plan
 from controller.pipelines import RenderError, pipelines_for
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
 from controller.service.lease import Lease, LeaseError, LeaseKeeper
@@ -71,6 +72,8 @@ class Controller:
         self._coordinating = False
         self._seen: str | None = None
         self._checkout: Checkout | None = None
+        self._previous: tuple[DesiredState | None, Checkout | None] = (None, None)
+        """The last good revision before the one in force, to go back to if planning that one fails."""
         self._stopping = stopping or threading.Event()
         self._next_fetch = 0.0
         self._next_resync = float("inf")
@@ -126,38 +129,67 @@ class Controller:
         self._load(checkout)
 
     def _load(self, checkout: Checkout) -> None:
-        loaded = load(checkout.root, revision=checkout.revision)
-        problems = [str(replace(problem, path=checkout.shown(problem.path))) for problem in loaded.problems]
-        if loaded.state is not None:
-            problems = render_problems(loaded.state)
+        try:
+            loaded = load(checkout.root, revision=checkout.revision)
+            problems = [str(replace(problem, path=checkout.shown(problem.path))) for problem in loaded.problems]
+            if loaded.state is not None:
+                problems = render_problems(loaded.state)
+            if not problems:
+                trial_plan(loaded.state)
+        except Exception as error:  # any failure of a revision rejects it; the last good one stays in force
+            self._reject(checkout.revision, "loading or planning it failed", [_one_line(error)], crashed=True)
+            return
         if problems:
-            applied = self.state.revision if self.state else None
-            log.error(
-                "revision rejected: its files do not validate",
-                rejected=checkout.revision,
-                revision=applied,
-                problems=len(problems),
-                still_applying=applied,
-            )
-            for problem in problems:
-                log.error("desired-state problem", rejected=checkout.revision, problem=problem)
-            if self._checkout is not None:
-                self.source.keep(self._checkout)
+            self._reject(checkout.revision, "its files do not validate", problems)
             return
         assert loaded.state is not None
         self.source.keep(checkout)
+        self._previous = (self.state, self._checkout) if self.state is not None else self._previous
         self._checkout = checkout
         self.state = loaded.state
         self.index = KeyIndex.build(loaded.state)
         bind_revision(loaded.state.revision)
-        self.status.update(source_fetched=True)
+        self.status.update(source_fetched=True, rejected=None)
+        if self.metrics is not None:
+            self.metrics.record_rejection(False)
         log.info("revision loaded", deployments=len(loaded.state.deployments))
         self.queue.add(FULL)
+
+    def _reject(self, revision: str, why: str, problems: list[str], *, crashed: bool = False) -> None:
+        """Report a revision that cannot be applied; keep (or go back to) the last good one."""
+        applied = self.state.revision if self.state else None
+        log.error(
+            f"revision rejected: {why}", rejected=revision, revision=applied, problems=len(problems),
+            still_applying=applied, exc_info=crashed,
+        )
+        for problem in problems:
+            log.error("desired-state problem", rejected=revision, problem=problem)
+        if self._checkout is not None:
+            self.source.keep(self._checkout)
+        still = f"; still applying {applied}" if applied else "; nothing applied yet"
+        self.status.update(rejected=f"revision {revision} rejected: {why}{still}")
+        if self.metrics is not None:
+            self.metrics.record_rejection(True)
+
+    def _reject_current(self, error: str) -> None:
+        """Planning the revision in force failed unexpectedly: reject it and go back to the one before."""
+        assert self.state is not None
+        revision = self.state.revision
+        previous_state, previous_checkout = self._previous
+        self.state, self._checkout, self._previous = previous_state, previous_checkout, (None, None)
+        if self.state is not None:
+            self.index = KeyIndex.build(self.state)
+            bind_revision(self.state.revision)
+            self.queue.add(FULL)
+        self._reject(revision, "planning it failed", [error])
 
     def _reconcile(self, state: DesiredState, keys: list) -> None:
         shown = self._checkout.shown_in if self._checkout else str
         verdict = self.reconciler.run(state, keys, self.index, shown=shown)
         self.status.update(last_reconcile_at=time.time())
+        if verdict.crashed is not None:
+            self._reject_current(verdict.crashed)
+            return
         for key in verdict.retry:
             delay = self.queue.retry_later(key)
             log.warning("will retry", key="/".join(key), seconds=round(delay, 2), failures=self.queue.failures(key))
@@ -276,6 +308,10 @@ class Controller:
             self.infra_clients.close()
         except Exception as error:  # closing connection pools must not change the exit code
             log.warning("closing clients failed", error=describe(error))
+
+
+def _one_line(error: BaseException) -> str:
+    return f"{type(error).__name__}: {' '.join(str(error).split())}"[:500]
 
 
 def render_problems(state: DesiredState) -> list[str]:

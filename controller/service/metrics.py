@@ -48,6 +48,13 @@ class Metrics:
         )
         self.applied_revision = Info("smgitops_applied_revision", "The revision last applied in full.", **on)
         self.leader = Gauge("smgitops_leader", "1 while this replica holds the lease, else 0.", **on)
+        self.revision_rejected = Gauge(
+            "smgitops_revision_rejected",
+            "1 while the newest revision fetched is rejected (it does not validate, or loading or planning it "
+            "failed) and the last good one stays in force, else 0.",
+            **on,
+        )
+        self.rejections = PromCounter("smgitops_revisions_rejected_total", "Revisions rejected.", **on)
         self._resource_labels: set[tuple[str, str, str]] = set()
         self._calls_seen: tuple[CallCounter, CallCounts] | None = None
         self._lock = threading.Lock()
@@ -103,6 +110,12 @@ class Metrics:
 
     def record_lease(self, is_leader: bool) -> None:
         self.leader.set(1 if is_leader else 0)
+
+    def record_rejection(self, rejected: bool) -> None:
+        """The newest revision was rejected (True) or loaded (False)."""
+        self.revision_rejected.set(1 if rejected else 0)
+        if rejected:
+            self.rejections.inc()
 
 
 def resource_counts(plan: Plan, result: ApplyResult | None = None) -> dict[tuple[str, str, str], int]:

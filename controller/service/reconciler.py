@@ -32,6 +32,8 @@ class Verdict:
     """Keys that failed for a temporary reason: queue them again with backoff."""
     failed: set[Key] = field(default_factory=set)
     """Keys that failed for a permanent reason: reported, retried only at the next commit, event or resync."""
+    crashed: str | None = None
+    """Planning raised an unexpected error (not an AWS one): the revision cannot be applied; one line."""
 
     @property
     def ok(self) -> bool:
@@ -82,7 +84,10 @@ class Reconciler:
             temporary = classify(error) == "temporary"
             unexpected = error_code(error) is None and not temporary
             log.error("reconcile failed", **where, error=describe(error), temporary=temporary, exc_info=unexpected)
-            return Verdict(None, retry=set(keys) if temporary else set(), failed=set() if temporary else set(keys))
+            crashed = describe(error) if unexpected else None
+            return Verdict(
+                None, retry=set(keys) if temporary else set(), failed=set() if temporary else set(keys), crashed=crashed
+            )
         calls = self.clients.calls.since(calls_before)
         duration = time.monotonic() - started
         self._record(state, outcome, duration=duration, calls=calls, full=full)
