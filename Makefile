@@ -28,7 +28,11 @@ lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
 
-test: lint tools
+# The installs are independent, and the longest (gitlab-ci-local compiles a native module) is CPU-bound while
+# pip mostly downloads: they run side by side.
+test:
+	@$(MAKE) --no-print-directory -j3 $(STAMP) tools
+	@$(MAKE) --no-print-directory lint
 	$(BIN)/pytest -n 2
 
 # gitlab-ci-local runs .gitlab-ci.yml in the tests (tests/ci/); it needs Node.js with npm, and rsync.
