@@ -38,7 +38,9 @@ class GitLabServer:
         self.merge_request = self.add_merge_request(self.project, iid=7, title="churn: approve version 9 in staging")
 
     def __enter__(self) -> GitLabServer:
-        self._thread = threading.Thread(target=self._http.serve_forever, name="gitlab-api", daemon=True)
+        self._thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="gitlab-api", daemon=True
+        )
         self._thread.start()
         return self
 
