@@ -3,10 +3,14 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
+from contextlib import nullcontext
 from pathlib import Path
 
 from controller.commands.common import Stopwatch, add_selection, load_state, make_clients
+
+LEASE_TABLE_VARIABLE = "SMGITOPS_LEASE_TABLE"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -18,6 +22,29 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--format", choices=("text", "markdown", "json"), default="text", help="how to show the plan"
     )
+    lease = parser.add_argument_group("lease (never write while the controller does)")
+    lease.add_argument(
+        "--lease-table", default=os.environ.get(LEASE_TABLE_VARIABLE) or None,
+        help=f"the controller's DynamoDB lease table: hold its lease while applying (default ${LEASE_TABLE_VARIABLE})",
+    )
+    lease.add_argument("--lease-name", default="smgitops", help="the lease's key, as the controller's --lease-name")
+    lease.add_argument("--lease-role", help="role in the lease table's account (default: the registry role)")
+    lease.add_argument("--lease-region", help="the lease table's region (default: the registry's)")
+    lease.add_argument(
+        "--lease-wait", type=_seconds, default=0.0,
+        help="seconds to wait for the lease while another writer holds it (default: 0, refuse at once)",
+    )
+    lease.add_argument("--lease-duration", type=_seconds, default=30.0, help="seconds (default: 30)")
+
+
+def _seconds(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds, got {text!r}") from None
+    if not 0 <= value <= 86400:
+        raise argparse.ArgumentTypeError(f"expected 0 to 86400 seconds, got {text!r}")
+    return value
 
 
 def run(args: argparse.Namespace) -> int:
@@ -50,19 +77,36 @@ def run(args: argparse.Namespace) -> int:
         answer = input("Apply these changes? Only 'yes' is accepted: ")
         return answer.strip() == "yes"
 
-    outcome = reconcile(
-        state,
-        clients=clients,
-        environments=args.environments,
-        models=args.models,
-        ignore_change_windows=args.ignore_change_windows,
-        saved_plan=saved,
-        confirm=confirm,
-        on_change=_print_change,
-    )
+    from controller.service.apply_lease import LeaseError, LeaseHeld, one_writer
+
+    writer = nullcontext(lambda: False)
+    if args.lease_table:
+        writer = one_writer(
+            clients, state, table=args.lease_table, name=args.lease_name, role=args.lease_role,
+            region=args.lease_region, wait=args.lease_wait, duration=args.lease_duration,
+        )
+    try:
+        with writer as lease_lost:
+            outcome = reconcile(
+                state,
+                clients=clients,
+                environments=args.environments,
+                models=args.models,
+                ignore_change_windows=args.ignore_change_windows,
+                saved_plan=saved,
+                confirm=confirm,
+                on_change=_print_change,
+                should_stop=lease_lost,
+            )
+            lost = outcome.result is not None and lease_lost()
+    except (LeaseHeld, LeaseError) as error:
+        print(f"apply: {error}; nothing was written", file=sys.stderr)
+        return 1
+    if lost:
+        print("apply: stopped between write batches: the lease could not be renewed", file=sys.stderr)
     if args.stats:
         stopwatch.report(clients)
-    return _report(outcome, render)
+    return max(_report(outcome, render), 1 if lost else 0)
 
 
 def _print_change(change, error: str | None) -> None:
