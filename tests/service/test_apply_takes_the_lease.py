@@ -18,7 +18,6 @@ import pytest
 from fault_proxy import Call, FaultProxy
 from service_fleet import FAKE_AWS
 
-
 pytestmark = pytest.mark.aws
 TABLE = "smgitops-lease"
 CONTROLLER = ("--interval", "0.5", "--resync", "60", "--lease-table", TABLE, "--lease-duration", "2")
