@@ -27,7 +27,8 @@ TRUSTED_FRACTION = 0.75
 TABLE = "arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{lease_table}"
 PERMISSIONS = (
     Grant("registry", "Table",
-          ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem"), (TABLE,)),
+          ("dynamodb:DescribeTable", "dynamodb:GetItem", "dynamodb:PutItem", "dynamodb:UpdateItem",
+           "dynamodb:DeleteItem"), (TABLE,)),
     Grant("registry", "CreateTable", ("dynamodb:CreateTable", "dynamodb:TagResource"),
           ("arn:{partition}:dynamodb:{lease_region}:{lease_account}:table/{created_lease_table}",)),
 )

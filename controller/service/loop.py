@@ -28,6 +28,7 @@ from controller.service.lease import Lease, LeaseError, LeaseKeeper
 from controller.service.logging import bind_revision, get_logger
 from controller.service.poller import EventPoller
 from controller.service.reconciler import Reconciler
+from controller.service.sent import TableLedger
 from controller.service.settings import Settings
 from controller.service.source import Checkout, Source, SourceError
 from controller.service.workqueue import FULL, WorkQueue
@@ -220,6 +221,8 @@ class Controller:
                 log.warning("lease table not reachable yet", table=settings.lease_table, error=describe(error))
                 return
             self.lease = lease
+            if self.notifier is not None:  # what was sent survives a restart and a change of leader
+                self.notifier.ledger = TableLedger(lease.dynamodb, table=settings.lease_table)
             log.info("lease", table=settings.lease_table, account=target.account, holder=lease.holder)
             self._keeper = LeaseKeeper(lease, revision=self._revision, on_change=self._on_lease_change)
             self._keeper.tick()

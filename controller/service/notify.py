@@ -4,17 +4,15 @@ The service loop calls `Notifier.notify(state, outcome)` after every reconcile a
 version)` when training registers a version. Each event goes, as one message, to the SNS topic of the
 deployment it concerns (`notifications.topic` in that environment's account). Events are deduplicated by
 (resource address, event, revision), so a resource stuck in one state mails once per git revision, not once
-per reconcile; a new revision re-arms them, and a version awaiting approval is announced once. The memory of
-what was sent lives in the process only (bounded): a restart or a new leader sends each still-open event at
-most once more, which is cheaper and safer than a shared store that could lose a mail when it and SNS disagree.
-A message that SNS refuses is not remembered, so the next reconcile tries again.
+per reconcile; a new revision re-arms them, and a version awaiting approval is announced once. What was sent
+is kept in a ledger (`controller.service.sent`): in the lease table when the controller has one, so a restart
+or a new leader does not send it again; else in the process's memory. A message that SNS refuses is
+forgotten, so the next reconcile tries again.
 """
 
 from __future__ import annotations
 
 import json
-import threading
-from collections import OrderedDict
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,6 +24,7 @@ from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome
 from controller.kinds import arns
 from controller.kinds.grants import TOPIC, Grant
+from controller.service.sent import Ledger, MemoryLedger, NotificationKey
 
 SUBJECT_LIMIT = 100
 VALUE_LIMIT = 120
@@ -60,14 +59,20 @@ def topic_arn(state: DesiredState, deployment: Deployment) -> str | None:
 
 
 class Notifier:
-    def __init__(self, clients: Any, *, publish_topic_of: TopicOf = topic_arn, remember: int = REMEMBERED) -> None:
+    def __init__(
+        self,
+        clients: Any,
+        *,
+        publish_topic_of: TopicOf = topic_arn,
+        remember: int = REMEMBERED,
+        ledger: Ledger | None = None,
+    ) -> None:
         """`publish_topic_of(state, deployment)` names the topic for a deployment's events (None: no message);
-        messages are published with the role of the deployment's environment."""
+        messages are published with the role of the deployment's environment. `ledger` remembers what was sent
+        (default: this process's memory of the last `remember` notifications)."""
         self.clients = clients
         self.publish_topic_of = publish_topic_of
-        self._sent: OrderedDict[tuple[tuple[str, str, str], str], None] = OrderedDict()
-        self._remember = remember
-        self._lock = threading.Lock()
+        self.ledger: Ledger = ledger or MemoryLedger(remember)
 
     def notify(self, state: DesiredState, outcome: Outcome) -> list[Notification]:
         """Publish the events of one reconcile that were not sent before; returns what was published."""
@@ -100,7 +105,7 @@ class Notifier:
         attributes: Mapping[str, str],
     ) -> list[Notification]:
         arn = self.publish_topic_of(state, deployment)
-        if arn is None or self._was_sent(key, arn):
+        if arn is None or not self._claim((key, arn)):
             return []
         environment = state.environments[deployment.environment]
         region = arn.split(":")[3] or environment.region
@@ -117,20 +122,23 @@ class Notifier:
             )
         except Exception as error:  # a topic that is missing or refuses us must not stop the controller
             log.warning("notification not sent", topic=arn, address=key[0], notification=key[1], error=str(error))
+            self._release((key, arn))
             return []
-        self._remember_sent(key, arn)
         log.info("notification sent", topic=arn, address=key[0], notification=key[1])
         return [notification]
 
-    def _was_sent(self, key: tuple[str, str, str], arn: str) -> bool:
-        with self._lock:
-            return (key, arn) in self._sent
+    def _claim(self, key: NotificationKey) -> bool:
+        try:
+            return self.ledger.claim(key)
+        except Exception as error:  # the ledger unreachable: skip now, the next reconcile asks again
+            log.warning("notification ledger not reachable", address=key[0][0], error=str(error))
+            return False
 
-    def _remember_sent(self, key: tuple[str, str, str], arn: str) -> None:
-        with self._lock:
-            self._sent[(key, arn)] = None
-            while len(self._sent) > self._remember:
-                self._sent.popitem(last=False)
+    def _release(self, key: NotificationKey) -> None:
+        try:
+            self.ledger.release(key)
+        except Exception as error:
+            log.warning("notification ledger not reachable", address=key[0][0], error=str(error))
 
 
 def _events(outcome: Outcome) -> Iterable[tuple[Change, str, str]]:
