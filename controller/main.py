@@ -28,8 +28,16 @@ VERBS = {
 }
 
 
+class _Parser(argparse.ArgumentParser):
+    """Usage errors exit 1, like any bad input: 2 is `plan --detailed-exitcode`'s "the plan shows differences"."""
+
+    def error(self, message: str):
+        self.print_usage(sys.stderr)
+        self.exit(1, f"{self.prog}: error: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="smgitops", description="GitOps for SageMaker batch inference.")
+    parser = _Parser(prog="smgitops", description="GitOps for SageMaker batch inference.")
     parser.add_argument("--version", action="version", version=f"smgitops {__version__}")
     parser.add_argument(
         "--endpoint-url",

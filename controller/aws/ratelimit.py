@@ -6,6 +6,7 @@ botocore's `before-send` event; nobody else needs to call it.
 
 from __future__ import annotations
 
+import math
 import threading
 import time
 
@@ -14,8 +15,8 @@ class TokenBucket:
     """At most `rate` acquisitions per second on average, with bursts of up to `capacity`."""
 
     def __init__(self, *, rate: float, capacity: float | None = None) -> None:
-        if rate <= 0:
-            raise ValueError(f"rate must be positive, got {rate}")
+        if not (math.isfinite(rate) and rate > 0):
+            raise ValueError(f"rate must be a positive finite number, got {rate}")
         self.rate = rate
         self.capacity = max(1.0, capacity if capacity is not None else rate)
         self._tokens = self.capacity

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import sys
 import time
@@ -22,10 +23,24 @@ def add_selection(parser: argparse.ArgumentParser) -> None:
     add_change_window_override(parser)
 
 
+LOWEST_RATE, HIGHEST_RATE = 0.1, 10000.0
+
+
+def calls_per_second(text: str) -> float:
+    """`--calls-per-second`: 0 (no limit of smgitops' own), or a finite rate from 0.1 to 10000."""
+    try:
+        rate = float(text)
+    except ValueError:
+        rate = math.nan
+    if rate == 0 or (math.isfinite(rate) and LOWEST_RATE <= rate <= HIGHEST_RATE):
+        return rate
+    raise argparse.ArgumentTypeError(f"{text!r}: use 0 (no limit) or a number from {LOWEST_RATE:g} to {HIGHEST_RATE:g}")
+
+
 def add_calls_per_second(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calls-per-second",
-        type=float,
+        type=calls_per_second,
         default=20.0,
         help="AWS calls per second per account, to stay under AWS's API quotas; 0: no limit of smgitops' own",
     )
@@ -56,7 +71,24 @@ def load_state(args: argparse.Namespace):
     ]
     for name in unknown:
         print(f"--env {name}: no such environment in {args.directory}/environments.yaml", file=sys.stderr)
-    return None if loaded.problems or unknown else loaded.state
+    models = {deployment.model for deployment in loaded.state.deployments} if loaded.state else set()
+    unknown_models = [name for name in args.models or () if loaded.state and name not in models]
+    for name in unknown_models:
+        print(f"--model {name}: no deployment file in {args.directory} declares this model", file=sys.stderr)
+    return None if loaded.problems or unknown or unknown_models else loaded.state
+
+
+def output_problem(path: str) -> str | None:
+    """Why a file cannot be written at `path` (checked before any account is read), or None."""
+    target = os.path.abspath(path)
+    parent = os.path.dirname(target)
+    if os.path.isdir(target):
+        return f"{path}: is a directory; give a file name"
+    if not os.path.isdir(parent):
+        return f"{path}: no such directory: {os.path.dirname(path) or '.'}"
+    if not os.access(parent, os.W_OK) or (os.path.exists(target) and not os.access(target, os.W_OK)):
+        return f"{path}: not writable"
+    return None
 
 
 def make_clients(args: argparse.Namespace):

@@ -8,7 +8,6 @@ Every problem of every layer is collected; the model is built only when there is
 
 from __future__ import annotations
 
-import hashlib
 import os
 from dataclasses import dataclass
 
@@ -18,6 +17,7 @@ from controller.desired.documents import DEPLOYMENT, ENVIRONMENTS, Document, rea
 from controller.desired.layout import ENVIRONMENTS_FILE, discover
 from controller.desired.model import DesiredState
 from controller.desired.problems import Problem
+from controller.desired.revision import revision_of
 
 
 @dataclass(frozen=True)
@@ -33,7 +33,8 @@ class LoadResult:
 
 
 def load(root: str | os.PathLike[str], *, revision: str | None = None) -> LoadResult:
-    """Read and check every file under `root`; `revision` defaults to a short hash of the files."""
+    """Read and check every file under `root`; `revision` defaults to `revision_of(root)`: its git commit, or a
+    hash of its files."""
     layout = discover(os.fspath(root))
     problems = list(layout.problems)
     environments = None
@@ -54,8 +55,7 @@ def load(root: str | os.PathLike[str], *, revision: str | None = None) -> LoadRe
         problems.extend(fleet.unique_pipelines([d for d in deployments if d.environment in declared], declared))
     if problems or environments is None:
         return LoadResult(state=None, problems=tuple(sorted(set(problems))))
-    digest = revision or _content_hash([environments, *deployments])
-    state = build_state(environments, deployments, revision=digest, root=layout.root)
+    state = build_state(environments, deployments, revision=revision or revision_of(layout.root), root=layout.root)
     return LoadResult(state=state, problems=())
 
 
@@ -73,10 +73,3 @@ def _checked(document: Document, semantic: object) -> list[Problem]:
     reported = {problem.breadcrumb for problem in found}
     found.extend(problem for problem in semantic if problem.breadcrumb not in reported)
     return found
-
-
-def _content_hash(documents: list[Document]) -> str:
-    digest = hashlib.sha256()
-    for document in sorted(documents, key=lambda doc: doc.relative):
-        digest.update(document.relative.encode() + b"\0" + document.raw + b"\0")
-    return digest.hexdigest()[:12]

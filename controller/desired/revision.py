@@ -1,6 +1,9 @@
 """The revision a desired-state directory is at: its git commit (with `-dirty` when edited), else a content hash.
 
-The revision is what ownership tags and approval records carry, so it must name exactly what was applied.
+The revision is what ownership tags and approval records carry, so it must name exactly what was applied. It is
+the one revision of every verb: `load` records it unless told another (the controller's checkout), and `show`,
+`plan` and `apply` print it. The content hash covers the files `load` reads and the team's templates, never a
+file behind a link that leads out of the directory.
 """
 
 from __future__ import annotations
@@ -8,6 +11,8 @@ from __future__ import annotations
 import hashlib
 import subprocess
 from pathlib import Path
+
+from controller.desired.layout import TEMPLATES_DIR, discover
 
 
 def revision_of(root: str | Path) -> str:
@@ -20,11 +25,22 @@ def revision_of(root: str | Path) -> str:
 
 
 def content_hash(directory: Path) -> str:
+    layout = discover(str(directory))
+    files = [path for path, _ in layout.deployment_files] + [layout.environments_file or ""]
+    templates = directory / TEMPLATES_DIR
+    files += [str(path) for path in templates.rglob("*.py") if _inside(path, directory)] if templates.is_dir() else []
     digest = hashlib.sha256()
-    for path in sorted(directory.rglob("*.yaml")):
-        digest.update(path.relative_to(directory).as_posix().encode())
-        digest.update(path.read_bytes())
+    for path in sorted(file for file in files if file):
+        digest.update(Path(path).relative_to(directory).as_posix().encode() + b"\0")
+        try:
+            digest.update(Path(path).read_bytes() + b"\0")
+        except OSError:
+            digest.update(b"unreadable\0")
     return "sha256-" + digest.hexdigest()[:12]
+
+
+def _inside(path: Path, directory: Path) -> bool:
+    return path.resolve().is_relative_to(directory.resolve())
 
 
 def _git(directory: Path, *arguments: str) -> str | None:

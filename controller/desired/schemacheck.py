@@ -20,7 +20,7 @@ from typing import Any
 from jsonschema import Draft202012Validator, ValidationError, validators
 
 from controller.desired.documents import DEPLOYMENT, ENVIRONMENTS, Document
-from controller.desired.problems import Problem, breadcrumb, shorten
+from controller.desired.problems import Problem, breadcrumb, printable, shorten
 
 SCHEMA_DIR = Path(__file__).resolve().parent.parent / "schemas"
 SCHEMA_FILES = {ENVIRONMENTS: "environments.schema.json", DEPLOYMENT: "deployment.schema.json"}
@@ -88,6 +88,21 @@ def _pattern_properties(validator: Any, patterns: dict[str, Any], instance: Any,
 _EcmaValidator = validators.extend(
     Draft202012Validator, {"pattern": _pattern, "patternProperties": _pattern_properties}
 )
+
+
+def plan_problem(data: Any) -> str | None:
+    """What makes `data` not a plan as `plan.schema.json` describes it (the first problem), or None."""
+    error = next(iter(_plan_validator().iter_errors(data)), None)
+    if error is None:
+        return None
+    where = breadcrumb([part for part in error.absolute_path if isinstance(part, str | int)])
+    wording = "wrong type" if error.validator == "type" else _worded(error, {}) if error.validator else "not allowed"
+    return printable(f"{where}: {wording} (expected by the plan schema: {error.validator})")
+
+
+@cache
+def _plan_validator() -> Draft202012Validator:
+    return _EcmaValidator(json.loads((SCHEMA_DIR / "plan.schema.json").read_text(encoding="utf-8")))
 
 
 def check(document: Document) -> list[Problem]:

@@ -13,10 +13,13 @@ from dataclasses import asdict, dataclass, field
 from typing import Any, Literal
 
 from controller.desired.model import Account
+from controller.desired.schemacheck import plan_problem
 
 Action = Literal["create", "update", "delete", "none"]
 Reason = Literal["desired-change", "drift", "orphan", "conflict"]
 PLAN_FORMAT = 1
+MAX_NESTING = 64
+"""How deeply a saved plan may nest; deeper documents are refused before anything compares them."""
 
 
 @dataclass(frozen=True)
@@ -107,9 +110,18 @@ class Plan:
 
     @classmethod
     def from_json(cls, text: str) -> Plan:
-        data = json.loads(text)
+        """The plan a saved JSON document holds; ValueError (one line) when it is not one `to_json` writes."""
+        try:
+            data = json.loads(text)
+        except RecursionError:
+            raise ValueError(f"nested more than {MAX_NESTING} levels") from None
         if not isinstance(data, dict) or data.get("format") != PLAN_FORMAT:
             raise ValueError(f"not a smgitops plan (format {PLAN_FORMAT})")
+        if _nesting(data) > MAX_NESTING:
+            raise ValueError(f"nested more than {MAX_NESTING} levels")
+        problem = plan_problem(data)
+        if problem:
+            raise ValueError(problem)
         return cls(
             revision=data["revision"],
             environments=tuple(data.get("environments", ())),
@@ -118,6 +130,19 @@ class Plan:
             in_sync=data.get("summary", {}).get("in_sync", 0),
             changes=tuple(_change_from_dict(item) for item in data["changes"]),
         )
+
+
+def _nesting(value: Any) -> int:
+    """How deeply lists and mappings nest in `value` (counted without recursion)."""
+    deepest, pending = 0, [(value, 1)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, dict | list) and depth <= MAX_NESTING:
+            deepest = max(deepest, depth)
+            pending += [(child, depth + 1) for child in (item.values() if isinstance(item, dict) else item)]
+        elif isinstance(item, dict | list):
+            return depth
+    return deepest
 
 
 def _change_to_dict(change: Change) -> dict[str, Any]:

@@ -149,3 +149,19 @@ def test_apply_on_a_terminal_asks_and_only_yes_applies(emulator, desired, aws, f
     assert ("Apply complete: 33 applied" in result.stdout) is applied
     assert ("apply: not confirmed; nothing was written" in result.stdout) is not applied
     assert (pipelines_in(aws, fleet, "prod") != []) is applied
+
+
+def test_detailed_exitcode_is_2_whenever_the_plan_shows_a_difference_even_a_held_one(smgitops, desired, aws, fleet):
+    assert smgitops("apply", "--yes", str(desired)).returncode == 0
+    assert smgitops("plan", "--detailed-exitcode", str(desired)).returncode == 0
+    # prod has drift: warn, so this change is only reported: a difference all the same.
+    console.edit_schedule(aws, fleet.environments["prod"].target, group="smgitops-prod", name="ltv-batch-inference",
+                          ScheduleExpression="cron(0 9 * * ? *)")
+    drifted = smgitops("plan", "--detailed-exitcode", str(desired))
+    assert drifted.returncode == 2, drifted.stdout + drifted.stderr
+    assert "~ schedule ltv-batch-inference  (drift" in drifted.stdout and "1 reported, not applied" in drifted.stdout
+    applied = smgitops("apply", "--yes", str(desired))
+    assert applied.returncode == 0
+    still = smgitops("plan", "--detailed-exitcode", "--env", "prod", str(desired))
+    assert still.returncode == 2, still.stdout
+    assert smgitops("plan", "--detailed-exitcode", "--env", "dev", str(desired)).returncode == 0

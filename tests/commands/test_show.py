@@ -65,3 +65,34 @@ def test_show_on_invalid_files_prints_the_problems_and_exits_1(tmp_path, capsys)
     assert exit_code == 1
     assert captured.out == f"{tmp_path / 'missing'}:1:1: (directory): no such directory\n"
     assert captured.err == "1 problem\n"
+
+
+def _git(directory: Path, *arguments: str) -> None:
+    import subprocess
+
+    subprocess.run(["git", *arguments], cwd=directory, check=True, capture_output=True,
+                   env={"GIT_AUTHOR_NAME": "t", "GIT_AUTHOR_EMAIL": "t@example.com", "GIT_COMMITTER_NAME": "t",
+                        "GIT_COMMITTER_EMAIL": "t@example.com", "PATH": "/usr/bin:/bin:/usr/local/bin"})
+
+
+def test_show_names_the_revision_plan_records_the_commit_or_the_content_hash(tmp_path, capsys):
+    from controller.desired.revision import revision_of
+
+    root = tmp_path / "desired_state"
+    shutil.copytree(EXAMPLES, root)
+    main(["show", str(root)])
+    hashed = capsys.readouterr().out.splitlines()[0].split(" @ ")[1].split(":")[0]
+    assert hashed == revision_of(root) and hashed.startswith("sha256-")
+    (root / "templates").mkdir()
+    (root / "templates" / "mine.py").write_text("def build(context):\n    return []\n")
+    assert revision_of(root) != hashed  # a template is part of what is applied
+
+    _git(tmp_path, "init", "-q")
+    _git(tmp_path, "add", ".")
+    _git(tmp_path, "commit", "-qm", "x")
+    main(["show", str(root)])
+    committed = capsys.readouterr().out.splitlines()[0].split(" @ ")[1].split(":")[0]
+    assert committed == revision_of(root) and len(committed) == 12 and not committed.startswith("sha256-")
+    (root / "prod" / "ltv.yaml").write_text((root / "prod" / "ltv.yaml").read_text() + "\n")
+    main(["show", str(root)])
+    assert capsys.readouterr().out.splitlines()[0].split(" @ ")[1].split(":")[0] == f"{committed}-dirty"

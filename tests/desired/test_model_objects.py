@@ -10,6 +10,7 @@ import pytest
 
 from controller.desired import LoadResult, Problem, load
 from controller.desired.model import ChangeWindow, HyperparameterRange, MetricThreshold
+from controller.desired.revision import revision_of
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "desired_state"
 
@@ -88,7 +89,7 @@ def test_model_objects_are_frozen(state):
         state.deployments[0].approved_version = 9
 
 
-def test_revision_is_a_content_hash_unless_given(tmp_path):
+def test_revision_is_a_content_hash_outside_git_unless_given(tmp_path):
     root = tmp_path / "desired_state"
     shutil.copytree(EXAMPLES, root)
     before = load(root).state.revision
@@ -96,7 +97,8 @@ def test_revision_is_a_content_hash_unless_given(tmp_path):
 
     after = load(root).state.revision
 
-    assert len(before) == 12 and before != after
+    assert before.startswith("sha256-") and len(before) == 19 and before != after
+    assert after == revision_of(root)
     assert load(root).state.revision == after
     assert load(root, revision="abc123").state.revision == "abc123"
 
