@@ -28,6 +28,13 @@ def run(args: argparse.Namespace) -> int:
     environments = _count(len(state.environments), "environment")
     deployments = _count(len(state.deployments), "deployment")
     print(f"{state.root}: {environments}, {deployments}, all valid")
+    for deployment in state.unannounced_groups():
+        print(
+            f"note: {deployment.source}: notifications: no rule announces new {deployment.model_package_group} "
+            f"versions awaiting approval: SageMaker emits version events only in the registry's account "
+            f"({state.registry.account}, {state.registry.region}), where {deployment.environment} is not; forward "
+            f"them to the controller's --queue-url, which then announces them to {deployment.notifications.topic}"
+        )
     return 0
 
 

@@ -177,6 +177,19 @@ class DesiredState:
     def deployments_in(self, environment: str) -> tuple[Deployment, ...]:
         return tuple(d for d in self.deployments if d.environment == environment)
 
+    def sees_version_events(self, environment: str) -> bool:
+        """SageMaker emits model package events only in the registry's account and region: an environment
+        there can announce new versions with an EventBridge rule of its own."""
+        place = self.environments[environment]
+        return (place.account, place.region) == (self.registry.account, self.registry.region)
+
+    def unannounced_groups(self) -> list[Deployment]:
+        """Training deployments with notifications whose new versions no rule of smgitops can announce."""
+        return [
+            d for d in self.deployments
+            if d.training is not None and d.notifications is not None and not self.sees_version_events(d.environment)
+        ]
+
     def model_package_arn(self, deployment: Deployment, version: int | None = None) -> str:
         number = deployment.approved_version if version is None else version
         return (

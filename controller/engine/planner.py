@@ -87,13 +87,21 @@ def _plan_scope(
         if change is None:
             in_sync += 1
         else:
-            changes.append(change)
+            changes.append(_kind_hold(state, kind, change))
     for orphan in live_by_name.values():
         if orphan.managed:
             change = _orphan_change(state, kind, key, orphan)
             if change is not None:
-                changes.append(change)
+                changes.append(_kind_hold(state, kind, change))
     return changes, problems, in_sync
+
+
+def _kind_hold(state: DesiredState, kind: Kind, change: Change) -> Change:
+    """A kind may hold a change for a reason of its own (`hold(state, change) -> str | None`)."""
+    if change.hold is not None or change.action == "none" or not hasattr(kind, "hold"):
+        return change
+    hold = kind.hold(state, change)
+    return change if hold is None else replace(change, hold=hold)
 
 
 def _change_for(state: DesiredState, resource: Resource, current: Live | None) -> Change | None:

@@ -4,9 +4,12 @@ A version is `Approved` when at least one environment declares it as `approvedVe
 environment is recorded on the version (`CustomerMetadataProperties`: `smgitops/<environment> = <revision>`) and in
 `ApprovalDescription`. `rejectedVersions` become `Rejected`. An `Approved` version that no environment declares
 goes back to `PendingManualApproval`: as an orphan when smgitops approved it earlier, as drift when it was approved
-by hand. Versions cannot be created here (training pipelines register them), so a declared version that does not
-exist is a plan error. Reads: one ListModelPackages per group, one DescribeModelPackage per version that is
-declared or approved.
+by hand. When every file of a model is gone, its versions that smgitops approved (they carry its records) go back
+to `PendingManualApproval` the same way; versions of undeclared groups approved by hand are not smgitops's and
+are left alone. Versions cannot be created here (training pipelines register them), so a declared version that
+does not exist is a plan error. Reads: one ListModelPackages per declared group and one across groups (approved
+versions only), one DescribeModelPackage per version that is declared, or approved in a declared group, or
+approved in an undeclared one.
 """
 
 from __future__ import annotations
@@ -109,7 +112,26 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
                         model=group,
                     )
                 )
-    return lives
+    return lives + _left_behind(sagemaker, declared_groups=set(groups))
+
+
+def _left_behind(sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
+    """Approved versions of groups no file declares any more that still carry smgitops's records: one
+    ListModelPackages across groups, one DescribeModelPackage per approved version of an undeclared group."""
+    found = []
+    approved = paginate(
+        sagemaker, "list_model_packages", "ModelPackageSummaryList",
+        ModelApprovalStatus=APPROVED, ModelPackageType="Versioned",
+    )
+    for summary in approved:
+        group = summary.get("ModelPackageGroupName")
+        if not group or group in declared_groups or "ModelPackageVersion" not in summary:
+            continue
+        name = f"{group}/{summary['ModelPackageVersion']}"
+        live = _describe(sagemaker, name, summary["ModelPackageArn"], group=group)
+        if live.applied_hash is not None or live.spec["environments"]:
+            found.append(live)
+    return found
 
 
 def _list_versions(sagemaker: Any, group: str) -> list[dict]:
@@ -147,6 +169,21 @@ def orphan(live: Live) -> Mapping[str, Any] | None:
     if live.spec.get("status") == APPROVED or live.spec.get("environments"):
         return {"status": PENDING, "environments": []}
     return live.spec
+
+
+def hold(state: DesiredState, change: Any) -> str | None:
+    """A suspended environment keeps its record (and so the approval) on the version it runs until resumed."""
+    before = set((change.before or {}).get("environments", ()))
+    after = set((change.after or {}).get("environments", ()))
+    for name in sorted(before - after):
+        environment = state.environments.get(name)
+        if environment is not None and environment.suspended:
+            return f"environment {name} is suspended: it keeps its record on this version"
+        for deployment in state.deployments:
+            same_model = deployment.environment == name and deployment.model_package_group == change.model
+            if same_model and deployment.suspended:
+                return f"{deployment.source} is suspended: {name} keeps its record on this version"
+    return None
 
 
 def apply(clients: Any, change: Any) -> None:

@@ -108,6 +108,7 @@ class Kind(Protocol):
 
     # Kinds with CREATABLE = False also define `missing(resource) -> str`: the plan error for an absent object.
     # A kind may define `summary(spec) -> dict`: the rows the text plan shows for a new object (default: its spec).
+    # A kind may define `hold(state, change) -> str | None`: a reason of its own to hold a change.
 
 
 def spec_hash(spec: Mapping[str, Any]) -> str:

@@ -110,9 +110,9 @@ def _failure_rule(environment: Environment, deployment: Deployment) -> RuleSpec 
 
 
 def _approval_rule(state: DesiredState, environment: Environment, deployment: Deployment) -> RuleSpec | None:
-    registry = state.registry
-    in_registry = (environment.account, environment.region) == (registry.account, registry.region)
-    if deployment.training is None or deployment.notifications is None or not in_registry:
+    if deployment.training is None or deployment.notifications is None:
+        return None
+    if not state.sees_version_events(environment.name):
         return None
     pattern = {
         "source": ["aws.sagemaker"],

@@ -79,3 +79,24 @@ def test_the_console_script_never_prints_a_traceback(tmp_path):
         f"{junk}/environments.yaml:1:2: (file): not valid UTF-8 (byte 0xff); save the file as UTF-8 text",
         f"{junk}/prod/churn.yaml:1:8: (yaml): alias '*a' refers to itself",
     ]
+
+
+@pytest.mark.parametrize("account", ["444444444444", "999999999999", "333333333333"])
+def test_a_registry_no_environment_shares_is_noted_where_no_rule_can_announce_versions(desired_state, capsys, account):
+    region = "us-east-1"
+    environments = desired_state / "environments.yaml"
+    text = environments.read_text()
+    registry, rest = text.split("environments:", 1)
+    registry = registry.replace('account: "111111111111"', f'account: "{account}"').replace(
+        "arn:aws:iam::111111111111:", f"arn:aws:iam::{account}:"
+    )
+    environments.write_text(registry + "environments:" + rest)
+
+    assert main(["validate"]) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert lines[0] == "desired_state: 3 environments, 5 deployments, all valid"
+    assert lines[1:] == [
+        "note: dev/churn.yaml: notifications: no rule announces new churn versions awaiting approval: SageMaker "
+        f"emits version events only in the registry's account ({account}, {region}), where dev is not; forward "
+        "them to the controller's --queue-url, which then announces them to churn-alerts"
+    ]
