@@ -4,8 +4,8 @@
 module then logs through `get_logger()`. The revision being applied is bound once per reconcile
 (`bind_revision`) and environment and model are passed on each line that concerns one deployment, so every
 line carries them where they are known. A last processor masks anything that looks like a secret: credentials
-inside URLs (`https://user:token@host` → `https://***@host`) and the values of keys named like passwords,
-tokens or secrets, wherever they come from.
+inside URLs (`https://user:token@host` → `https://***@host`, `?token=abc` → `?token=***`) and the values of
+keys named like passwords, tokens or secrets, wherever they come from.
 """
 
 from __future__ import annotations
@@ -18,14 +18,23 @@ from typing import Any, TextIO
 
 import structlog
 
-URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/@\s]+@")
+URL_CREDENTIALS = re.compile(r"(?P<scheme>[a-zA-Z][a-zA-Z0-9+.-]*://)[^/?#\s]+@")
+"""The user-info of a URL, up to its last `@` before the path (a password may hold an unescaped `@`)."""
+QUERY_SECRET = re.compile(
+    r"(?P<name>[?&;](?:[\w.-]*?(?:token|pass(?:word)?|secret|key|sig(?:nature)?|credential|auth)[\w.-]*)=)"
+    r"[^&#\s\"'<>]*",
+    re.IGNORECASE,
+)
+"""A query parameter named like a secret (`?token=`, `&private_token=`, `X-Amz-Signature=`...): its value."""
 SECRET_KEY = re.compile(r"pass(word)?|secret|token|authorization|credential", re.IGNORECASE)
 MASK = "***"
 
 
 def redact(text: str) -> str:
-    """`text` with the user-info part of every URL in it masked."""
-    return URL_CREDENTIALS.sub(lambda found: f"{found['scheme']}{MASK}@", text)
+    """`text` with the user-info of every URL in it, and the values of query parameters named like secrets,
+    masked."""
+    masked = URL_CREDENTIALS.sub(lambda found: f"{found['scheme']}{MASK}@", text)
+    return QUERY_SECRET.sub(lambda found: f"{found['name']}{MASK}", masked)
 
 
 def configure_logging(*, log_format: str | None, level: str = "info", stream: TextIO | None = None) -> None:

@@ -127,3 +127,31 @@ def test_what_counts_as_a_git_url():
     assert all(map(looks_like_git_url, ["https://gitlab.com/a/b.git", "ssh://git@h/r", "git@gitlab.com:a/b.git",
                                         "file:///srv/fleet"]))
     assert not any(map(looks_like_git_url, ["desired_state", "/srv/fleet/desired_state"]))
+
+
+@pytest.mark.parametrize(
+    ("text", "shown"),
+    [
+        ("https://gitlab.example.com/acme/fleet.git?token=glpat-abc123",
+         "https://gitlab.example.com/acme/fleet.git?token=***"),
+        ("fatal: unable to access 'https://host/r.git?ref=main&private_token=s3cr3t&x=1'",
+         "fatal: unable to access 'https://host/r.git?ref=main&private_token=***&x=1'"),
+        ("https://oauth2:p@ss@word@gitlab.example.com/r.git", "https://***@gitlab.example.com/r.git"),
+        ("https://user@host/r.git?access_token=a.b-c#frag", "https://***@host/r.git?access_token=***#frag"),
+        ("s3 presigned ?X-Amz-Credential=AKIA/x&X-Amz-Signature=deadbeef",
+         "s3 presigned ?X-Amz-Credential=***&X-Amz-Signature=***"),
+        ("https://host/r.git?ref=main", "https://host/r.git?ref=main"),
+        ("git@gitlab.example.com:acme/fleet.git", "git@gitlab.example.com:acme/fleet.git"),
+    ],
+)
+def test_tokens_in_urls_are_masked_wherever_they_sit(text, shown):
+    assert redact(text) == shown
+    assert "s3cr3t" not in redact(text) and "glpat" not in redact(text) and "deadbeef" not in redact(text)
+
+
+def test_a_git_source_with_a_token_in_its_url_never_logs_it(tmp_path):
+    source = GitSource(
+        "https://gitlab.example.com/acme/fleet.git?token=glpat-secret", branch="main", path="desired_state",
+        workdir=tmp_path,
+    )
+    assert "glpat-secret" not in source.description and "token=***" in source.description
