@@ -4,11 +4,13 @@ Every deployment gets one schedule for its batch inference pipeline (`batchInfer
 `enabled`) and, when the file has `training.schedule`, one for its training pipeline; a schedule is named after
 the pipeline it starts. The ownership boundary is one schedule group per environment, `smgitops-<environment>`,
 created with ownership tags by the first apply that needs it: smgitops reads, writes and deletes schedules in
-that group only. Schedules cannot be tagged, so ownership, source, revision and the spec hash last written are
-kept in the schedule's `Description`; a schedule in the group without that marker counts as not managed (a
-same-name declaration is then a conflict, left alone unless the file says `adopt: true`). Reads: one
-ListSchedules per environment, then one GetSchedule per schedule in the group (ListSchedules returns no
-Description and only the target ARN). The engine calls `desired`, `read`, `orphan` and `apply`.
+that group only, and only when the group carries those tags (a same-name group someone else made is a plan
+error, and nothing is written into it). Schedules cannot be tagged, so ownership, source, revision and the spec
+hash last written are kept in the schedule's `Description`; a schedule in the group without that marker counts
+as not managed (a same-name declaration is then a conflict, left alone unless the file says `adopt: true`).
+Reads: one ListSchedules and one ListTagsForResource (of the group) per environment, then one GetSchedule per
+schedule in the group (ListSchedules returns no Description and only the target ARN). The engine calls
+`desired`, `read`, `orphan` and `apply`.
 """
 
 from __future__ import annotations
@@ -19,22 +21,36 @@ from typing import Any
 
 from controller.aws.errors import error_code, is_not_found, paginate
 from controller.desired.model import Deployment, DesiredState, Environment
-from controller.kinds.arns import pipeline_arn
-from controller.kinds.base import MANAGED_TAG, Live, ReadScope, Resource, live_from_marker, marker, tags_to_list
+from controller.kinds.arns import arn, pipeline_arn
+from controller.kinds.base import (
+    MANAGED_TAG,
+    Live,
+    ReadScope,
+    Resource,
+    live_from_marker,
+    marker,
+    tags_to_dict,
+    tags_to_list,
+)
 from controller.kinds.grants import PIPELINE, SCHEDULE_GROUP, SCHEDULES, Grant, pass_role
 
 NAME = "schedule"
 SCOPE = "environment"
 ORDER = 40
 CREATABLE = True
-READS = ("scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:GetScheduleGroup")
+READS = (
+    "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"
+)
 WRITES = (
     "scheduler:CreateScheduleGroup",
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
 )
-GROUP_ACTIONS = ("scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup", "scheduler:TagResource")
+GROUP_ACTIONS = (
+    "scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup", "scheduler:TagResource",
+    "scheduler:ListTagsForResource",
+)
 PERMISSIONS = (
     Grant("deploy", "List", ("scheduler:ListSchedules",), ("*",), unscoped="ListSchedules names no resource"),
     Grant("deploy", "Group", GROUP_ACTIONS, (SCHEDULE_GROUP,)),
@@ -138,6 +154,8 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         if is_not_found(error):
             return []
         raise
+    if not _check_owned(scheduler, scope.target, group, scope.environment):
+        return []
     lives = []
     for summary in summaries:
         try:
@@ -159,6 +177,35 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     return lives
 
 
+class ForeignGroup(Exception):
+    """The environment's schedule group exists but smgitops did not create it: nothing is written into it."""
+
+
+def _check_owned(scheduler: Any, target: Any, group: str, environment: str) -> bool:
+    """True when the group exists with smgitops's ownership tags for `environment`, False when it does not
+    exist; raises `ForeignGroup` when it exists without them."""
+    group_arn = arn(target, "scheduler", f"schedule-group/{group}")
+    try:
+        tags = tags_to_dict(scheduler.list_tags_for_resource(ResourceArn=group_arn).get("Tags"))
+    except Exception as error:
+        if is_not_found(error):
+            return False
+        raise
+    if tags.get(MANAGED_TAG) == "true" and tags.get(ENVIRONMENT_TAG) == environment:
+        return True
+    try:
+        scheduler.get_schedule_group(Name=group)
+    except Exception as error:
+        if is_not_found(error):
+            return False
+        raise
+    raise ForeignGroup(
+            f"schedule group {group} exists in account {target.account} but smgitops did not create it (no "
+            f"{MANAGED_TAG}=true and {ENVIRONMENT_TAG}={environment} tags): smgitops writes no schedule into it; "
+            f"delete or rename it, or tag it so if it is smgitops's"
+        )
+
+
 def orphan(live: Live) -> None:
     """A schedule whose file is gone starts a pipeline nobody declares: delete it (under `prune: true`)."""
     return None
@@ -170,7 +217,7 @@ def apply(clients: Any, change: Any) -> None:
     if change.action == "delete":
         _delete(scheduler, group, change.name)
     elif change.action == "create":
-        _ensure_group(scheduler, group, change.environment)
+        _ensure_group(scheduler, group, change.environment, change.target)
         scheduler.create_schedule(**_request(change, group))
     elif change.action == "update":
         scheduler.update_schedule(**_request(change, group))
@@ -196,17 +243,13 @@ def _request(change: Any, group: str) -> dict[str, Any]:
     }
 
 
-def _ensure_group(scheduler: Any, group: str, environment: str) -> None:
+def _ensure_group(scheduler: Any, group: str, environment: str, target: Any) -> None:
     """Create the environment's group on first use. Looked up first, because creating a group that exists
     must never be attempted blindly (the emulator replaces the group, and every schedule in it, instead of
     answering ConflictException as AWS does), and serialised for the same reason."""
     with _GROUP_LOCK:
-        try:
-            scheduler.get_schedule_group(Name=group)
+        if _check_owned(scheduler, target, group, environment):
             return
-        except Exception as error:
-            if not is_not_found(error):
-                raise
         tags = {MANAGED_TAG: "true", ENVIRONMENT_TAG: environment}
         try:
             scheduler.create_schedule_group(Name=group, Tags=tags_to_list(tags))

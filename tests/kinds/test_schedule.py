@@ -145,14 +145,16 @@ def test_group_is_created_once_with_ownership_tags(aws, console):
     assert tags == {MANAGED_TAG: "true", "smgitops:environment": "dev"}
 
 
-def test_no_change_plan_reads_one_list_per_environment_and_one_get_per_schedule(aws):
+def test_no_change_plan_reads_one_list_and_the_group_tags_per_environment_and_one_get_per_schedule(aws):
     state = _fleet()
     converge(state, aws, "schedule")
     before = aws.calls.snapshot()
     plan = make_plan(state, clients=aws, kinds=SCHEDULE)
     calls = aws.calls.since(before)
     assert not plan.changes and plan.in_sync == 4
-    assert calls.by_operation() == {"scheduler:ListSchedules": 3, "scheduler:GetSchedule": 4}
+    assert calls.by_operation() == {
+        "scheduler:ListSchedules": 3, "scheduler:ListTagsForResource": 3, "scheduler:GetSchedule": 4,
+    }
 
 
 def test_new_revision_alone_changes_nothing(aws):
@@ -323,3 +325,21 @@ def test_desired_schedules_follow_the_files():
         "batchInference.schedule", "prod/ltv.yaml", "ltv", "DISABLED"
     )
     assert resources["dev/schedule/churn-training"].breadcrumb == "training.schedule"
+
+
+@pytest.mark.parametrize(
+    "tags",
+    [{}, {"team": "data"}, {MANAGED_TAG: "true"}, {MANAGED_TAG: "true", schedule.ENVIRONMENT_TAG: "staging"},
+     {MANAGED_TAG: "false", schedule.ENVIRONMENT_TAG: "dev"}],
+    ids=["untagged", "someone else's tags", "no environment", "another environment's", "not managed"],
+)
+def test_no_schedule_is_written_into_a_same_name_group_smgitops_does_not_own(aws, console, tags):
+    state = _fleet()
+    scheduler = console(state, "dev")
+    scheduler.create_schedule_group(Name="smgitops-dev", Tags=[{"Key": k, "Value": v} for k, v in tags.items()])
+    outcome = reconcile(state, clients=aws, kinds=SCHEDULE)
+    assert outcome.reason == "plan-error" and outcome.result is None
+    [error] = outcome.plan.errors
+    assert error.startswith("dev: schedule: reading live state failed: schedule group smgitops-dev exists in "
+                            f"account {DEV} but smgitops did not create it")
+    assert scheduler.list_schedules(GroupName="smgitops-dev")["Schedules"] == []
