@@ -8,9 +8,11 @@ from pathlib import Path
 
 import pytest
 import yaml
+from hypothesis import given
+from hypothesis import strategies as st
 
 from controller.desired.loader import load
-from controller.desired.problems import breadcrumb
+from controller.desired.problems import Problem, breadcrumb, control_character
 
 EXAMPLES = Path(__file__).resolve().parents[2] / "desired_state"
 FILES = ["environments.yaml", *sorted(str(path.relative_to(EXAMPLES)) for path in EXAMPLES.glob("*/*.yaml"))]
@@ -62,3 +64,12 @@ def test_a_value_ending_in_a_newline_or_holding_a_control_character_is_refused(t
 
         assert not result.ok, f"{spoil('value')!r} at {breadcrumb(path)} in {file} was accepted"
         shutil.rmtree(root)
+
+
+@given(path=st.text(), breadcrumb_text=st.text(), message=st.text())
+def test_a_problem_prints_as_exactly_one_line_whatever_its_names_hold(path, breadcrumb_text, message):
+    line = str(Problem(path, 1, 2, breadcrumb_text, message))
+    assert len(line.splitlines()) == 1
+    assert ":1:2: " in line and not any(control_character(char) for char in line)
+    shown = line.split(":1:2: ")[0]
+    assert shown == path or (shown.startswith('"') and shown.endswith('"'))
