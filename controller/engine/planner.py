@@ -4,14 +4,18 @@ Rules, per kind and account: a desired object that is missing is created (or, fo
 create, is a plan error); one that differs is updated, the reason being `drift` when the live object no longer
 hashes to what smgitops last wrote there and `desired-change` otherwise; an owned object git no longer
 declares is an orphan (deleted only under `prune: true`, or converged to the kind's orphan spec); a same-name
-object smgitops does not own is a conflict left alone unless the file says `adopt: true`. Drift follows the
-environment's `drift` mode; suspended environments and deployments are planned but held, and so is every
-change of an environment whose change windows are all closed at `now` (unless `ignore_change_windows`, which
-the plan records in `overrides`). Registry changes follow no environment's windows.
+object smgitops does not own is a conflict left alone unless the file says `adopt: true`, and a schedule or
+rule that would start a conflicting pipeline is held with it. Drift follows the environment's `drift` mode;
+suspended environments and deployments are planned but held, and so is every change of an environment whose
+change windows are all closed at `now` (unless `ignore_change_windows`, which the plan records in
+`overrides`). Registry changes follow no environment's windows. An object an earlier apply left half-written
+(its spec-hash still pending) is a change to make even when its fields match.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections.abc import Mapping, Sequence
 from dataclasses import replace
 from datetime import UTC, datetime
@@ -21,6 +25,7 @@ from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.diff import field_diffs
 from controller.engine.plan import Change, FieldDiff, Plan
 from controller.engine.windows import closed_windows
+from controller.kinds.arns import pipeline_arn
 from controller.kinds.base import SPEC_HASH_TAG, Kind, Live, Resource, spec_hash
 
 ScopeKey = tuple[str, str]
@@ -50,6 +55,7 @@ def build_plan(
         problems.extend(scope_problems)
         in_sync += scope_in_sync
         in_sync_by[(key[1], key[0])] = scope_in_sync
+    changes = _hold_starters_of_conflicts(changes)
     closed = closed_windows(state.environments.values(), now or datetime.now(UTC))
     overrides = tuple(f"{name}: {hold}; applied anyway (--ignore-change-windows)" for name, hold in closed.items())
     if not ignore_change_windows:
@@ -64,6 +70,26 @@ def build_plan(
         in_sync_by=in_sync_by,
         overrides=overrides,
     )
+
+
+def _hold_starters_of_conflicts(changes: list[Change]) -> list[Change]:
+    """A schedule or rule must not start a pipeline smgitops does not own: hold what targets a conflict."""
+    foreign = {
+        pipeline_arn(change.target, change.name): change.name
+        for change in changes
+        if change.kind == "pipeline" and change.reason == "conflict"
+    }
+    if not foreign:
+        return changes
+    held = []
+    for change in changes:
+        if change.hold is None and change.action in ("create", "update") and change.kind != "pipeline":
+            text = json.dumps(change.after, default=str).lower()
+            names = sorted(name for arn, name in foreign.items() if re.search(re.escape(arn) + r"(?![a-z0-9-])", text))
+            if names:
+                change = replace(change, hold=f"it starts pipeline {names[0]}, which smgitops does not own")
+        held.append(change)
+    return held
 
 
 def _outside_window(change: Change, closed: Mapping[str, str]) -> Change:
