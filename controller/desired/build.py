@@ -20,6 +20,7 @@ from controller.desired.model import (
     HyperparameterRange,
     MetricThreshold,
     Notifications,
+    Override,
     Thresholds,
     Training,
     Tuning,
@@ -51,6 +52,7 @@ def _environment(name: str, data: dict[str, Any]) -> Environment:
         scheduler_role=data["schedulerRole"],
         artifacts=data["artifacts"],
         promotes_from=data.get("promotesFrom"),
+        min_soak_minutes=expressions.duration_minutes(data.get("minSoak", 0)) or 0,
         drift=data.get("drift", "enforce"),
         prune=data.get("prune", False),
         suspended=data.get("suspended", False),
@@ -83,6 +85,7 @@ def _deployment(document: Document) -> Deployment:
         training=_training(data["training"]) if "training" in data else None,
         notifications=_notifications(data["notifications"]) if "notifications" in data else None,
         suspended=data.get("suspended", False),
+        override=Override(**data["override"]) if "override" in data else None,
         adopt=data.get("adopt", False),
     )
 

@@ -50,6 +50,8 @@ class Environment:
     artifacts: str
     """S3 prefix (ending in '/') for content-addressed processing code."""
     promotes_from: str | None = None
+    min_soak_minutes: int = 0
+    """How long a version must have been approved in `promotes_from` before it may be declared here."""
     drift: DriftMode = "enforce"
     prune: bool = False
     suspended: bool = False
@@ -129,6 +131,14 @@ class Notifications:
 
 
 @dataclass(frozen=True)
+class Override:
+    """An emergency pass of the promotion rules, written in the deployment file and kept in the registry."""
+
+    reason: str
+    by: str
+
+
+@dataclass(frozen=True)
 class Deployment:
     """What one environment runs for one model: `desired_state/<environment>/<model>.yaml`."""
 
@@ -144,6 +154,7 @@ class Deployment:
     training: Training | None = None
     notifications: Notifications | None = None
     suspended: bool = False
+    override: Override | None = None
     adopt: bool = False
     """Take ownership of same-name resources that exist but were not created by smgitops."""
     path: str = field(default="", compare=False)

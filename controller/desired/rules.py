@@ -136,6 +136,9 @@ def _promotion_rules(document: Document, name: str, environments: dict[str, Any]
     path = ["environments", name, "promotesFrom"]
     source = _text(document, path)
     if source is None:
+        if _text(document, ["environments", name, "minSoak"]) is not None:
+            message = "a soak time needs promotesFrom: the environment the version soaks in first"
+            yield document.problem(["environments", name, "minSoak"], message)
         return
     if source == name:
         yield document.problem(path, "an environment cannot promote from itself")

@@ -8,12 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import UTC, datetime
 
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.applier import ApplyResult, apply_plan
 from controller.engine.plan import Change, Plan
 from controller.engine.planner import build_plan
+from controller.engine.promotion import check_promotions
 from controller.engine.reader import FAILED, desired_resources, take_snapshot
 from controller.kinds import KINDS
 from controller.kinds.base import Kind
@@ -39,7 +40,11 @@ def make_plan(
     now: datetime | None = None,
     ignore_change_windows: bool = False,
 ) -> Plan:
-    """`now` (default: the current time) decides which change windows are open."""
+    """`now` (default: the current time) decides which change windows are open and how long versions soaked.
+
+    The promotion rules (`controller.engine.promotion`) run once the plan has no other error: their refusals
+    are plan errors, the rules an override passed are `overrides` lines.
+    """
     snapshot = take_snapshot(
         state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers
     )
@@ -53,6 +58,16 @@ def make_plan(
         ignore_change_windows=ignore_change_windows,
     )
     plan = replace(plan, retryable=snapshot.retryable)
+    if "approval" in kinds and not plan.errors:
+        verdict = check_promotions(
+            state,
+            versions=snapshot.live.get(("approval", REGISTRY), ()),
+            clients=clients,
+            now=now or datetime.now(UTC),
+            environments=environments,
+            models=models,
+        )
+        plan = replace(plan, errors=tuple(sorted(verdict.errors)), overrides=plan.overrides + verdict.overrides)
     return narrow(plan, state, environments=environments, models=models)
 
 

@@ -10,12 +10,21 @@ are left alone. Versions cannot be created here (training pipelines register the
 does not exist is a plan error. Reads: one ListModelPackages per declared group and one across groups (approved
 versions only), one DescribeModelPackage per version that is declared, or approved in a declared group, or
 approved in an undeclared one.
+
+Besides the current approvals, every version keeps its approval history, which the promotion rules read
+(`controller.engine.promotion`) and nothing ever removes: `smgitops/first-approved/<environment>` and
+`smgitops/last-approved/<environment>` (`<UTC time> <revision>`), and `smgitops/override/<environment>`
+(`<revision> <by>: <reason>`) when the approving file carried an emergency override.
 """
 
 from __future__ import annotations
 
+import json
+import re
 from collections import defaultdict
 from collections.abc import Mapping
+from dataclasses import replace
+from datetime import UTC, datetime
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
@@ -23,12 +32,14 @@ from controller.desired.model import REGISTRY, Deployment, DesiredState
 from controller.kinds.base import Live, ReadScope, Resource, spec_hash
 from controller.kinds.grants import REGISTRY_SAGEMAKER as REGISTRY_ARN
 from controller.kinds.grants import Grant
+from controller.pipelines.metrics import UnknownMetric, report_path
 
 NAME = "approval"
 SCOPE = REGISTRY
 ORDER = 10
 CREATABLE = False
-READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage")
+READS = ("sagemaker:ListModelPackages", "sagemaker:DescribeModelPackage", "s3:GetObject")
+"""GetObject reads a version's registered model quality report, only for a version an environment moves to."""
 WRITES = ("sagemaker:UpdateModelPackage",)
 """Apply also reads the version (DescribeModelPackage) to keep metadata that training wrote."""
 GROUP_ARN = REGISTRY_ARN + ":model-package-group/{group}"
@@ -36,6 +47,9 @@ VERSIONS_ARN = REGISTRY_ARN + ":model-package/{group}/*"
 PERMISSIONS = (
     Grant("registry", "ListVersions", ("sagemaker:ListModelPackages",), (GROUP_ARN, VERSIONS_ARN)),
     Grant("registry", "Approve", ("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"), (VERSIONS_ARN,)),
+    Grant(
+        "registry", "ReadQualityReports", ("s3:GetObject",), ("arn:{partition}:s3:::{artifacts_bucket}/*",)
+    ),  # the model quality report a version registered, read for the quality gate
 )
 """On the versions of every model package group git declares."""
 
@@ -43,6 +57,13 @@ APPROVED, REJECTED, PENDING = "Approved", "Rejected", "PendingManualApproval"
 METADATA_PREFIX = "smgitops/"
 HASH_KEY = "smgitops/spec-hash"
 REVISION_KEY = "smgitops/revision"
+FIRST_APPROVED = "smgitops/first-approved/"
+LAST_APPROVED = "smgitops/last-approved/"
+OVERRIDE = "smgitops/override/"
+TRAINING_KEYS = ("smgitops/pipeline", "smgitops/execution")
+"""Written by the training template when it registers a version: the pipeline and the execution (the run)."""
+_NOT_ENVIRONMENTS = (HASH_KEY, REVISION_KEY, *TRAINING_KEYS)
+_METADATA_CHARACTERS = re.compile(r"[^\w .:/=+@-]+")
 
 
 def desired(state: DesiredState) -> list[Resource]:
@@ -55,10 +76,18 @@ def desired(state: DesiredState) -> list[Resource]:
         declared_by.setdefault(key, deployment)
         for version in deployment.rejected_versions:
             rejected.setdefault((deployment.model_package_group, version), deployment)
+    overrides: dict[tuple[str, int], dict[str, str]] = defaultdict(dict)
+    for deployment in state.deployments:
+        if deployment.override is not None:
+            key = (deployment.model_package_group, deployment.approved_version)
+            overrides[key][deployment.environment] = f"{deployment.override.by}: {deployment.override.reason}"
     resources = []
     for (group, version), environments in sorted(approvers.items()):
         spec = {"status": APPROVED, "environments": sorted(environments)}
-        resources.append(_resource(state, version, spec, declared_by[(group, version)], "approvedVersion"))
+        resource = _resource(state, version, spec, declared_by[(group, version)], "approvedVersion")
+        if (group, version) in overrides:
+            resource = replace(resource, payload={**resource.payload, "overrides": overrides[(group, version)]})
+        resources.append(resource)
     for (group, version), deployment in sorted(rejected.items()):
         if (group, version) not in approvers:
             spec = {"status": REJECTED, "environments": []}
@@ -148,11 +177,7 @@ def _list_versions(sagemaker: Any, group: str) -> list[dict]:
 def _describe(sagemaker: Any, name: str, arn: str, *, group: str) -> Live:
     package = sagemaker.describe_model_package(ModelPackageName=arn)
     metadata = package.get("CustomerMetadataProperties") or {}
-    environments = sorted(
-        key.removeprefix(METADATA_PREFIX)
-        for key in metadata
-        if key.startswith(METADATA_PREFIX) and key not in (HASH_KEY, REVISION_KEY)
-    )
+    environments = sorted(key.removeprefix(METADATA_PREFIX) for key in metadata if _is_environment_key(key))
     spec = {"status": package.get("ModelApprovalStatus", PENDING), "environments": environments}
     return Live(
         name=name,
@@ -162,7 +187,55 @@ def _describe(sagemaker: Any, name: str, arn: str, *, group: str) -> Live:
         source=None,
         arn=arn,
         model=group,
+        details=_details(package, metadata),
     )
+
+
+def _is_environment_key(key: str) -> bool:
+    """`smgitops/<environment>`: the environments that approve the version now."""
+    name = key.removeprefix(METADATA_PREFIX)
+    return key.startswith(METADATA_PREFIX) and "/" not in name and key not in _NOT_ENVIRONMENTS
+
+
+def _is_current_key(key: str) -> bool:
+    """The keys every apply rewrites; all others (history, training's, people's) are kept."""
+    return _is_environment_key(key) or key in (HASH_KEY, REVISION_KEY)
+
+
+def _details(package: Mapping[str, Any], metadata: Mapping[str, str]) -> dict[str, Any]:
+    """The version's approval history per environment, where its metrics are, and the run that trained it."""
+    history: dict[str, dict[str, str]] = defaultdict(dict)
+    for prefix, field in ((FIRST_APPROVED, "first"), (LAST_APPROVED, "last"), (OVERRIDE, "override")):
+        for key, value in metadata.items():
+            if key.startswith(prefix):
+                history[key.removeprefix(prefix)][field] = value
+    for key in metadata:
+        if _is_environment_key(key):
+            history[key.removeprefix(METADATA_PREFIX)]["current"] = metadata[key]
+    quality = ((package.get("ModelMetrics") or {}).get("ModelQuality") or {}).get("Statistics") or {}
+    return {
+        "history": dict(history),
+        "modelQuality": quality.get("S3Uri"),
+        "execution": metadata.get("smgitops/execution"),
+        "registeredAt": str(package.get("CreationTime") or ""),
+    }
+
+
+def registered_metric(clients: Any, target: Any, live: Live, metric: str) -> float | None:
+    """The value of `metric` in the model quality report registered with the version, None when it has none."""
+    uri = live.details.get("modelQuality")
+    if not isinstance(uri, str) or not uri.startswith("s3://"):
+        return None
+    bucket, _, key = uri.removeprefix("s3://").partition("/")
+    try:
+        path = report_path(metric)
+        body = clients.client("s3", target).get_object(Bucket=bucket, Key=key)["Body"].read()
+        value: Any = json.loads(body)
+    except (UnknownMetric, ValueError):
+        return None
+    for part in path.split("."):
+        value = value.get(part) if isinstance(value, dict) else None
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else None
 
 
 def orphan(live: Live) -> Mapping[str, Any] | None:
@@ -193,25 +266,50 @@ def apply(clients: Any, change: Any) -> None:
     after = change.after or {}
     revision = change.payload.get("revision", "unknown")
     existing = sagemaker.describe_model_package(ModelPackageName=arn).get("CustomerMetadataProperties") or {}
-    kept = {key: value for key, value in existing.items() if not key.startswith(METADATA_PREFIX)}
+    kept = {key: value for key, value in existing.items() if not _is_current_key(key)}
     ours = {f"{METADATA_PREFIX}{name}": revision for name in after.get("environments", [])}
+    overrides = change.payload.get("overrides") or {}
+    ours.update(_new_approval_records(existing, after, revision=revision, overrides=overrides))
     ours[HASH_KEY] = spec_hash(after)
     ours[REVISION_KEY] = revision
     request: dict[str, Any] = {
         "ModelPackageArn": arn,
         "ModelApprovalStatus": after["status"],
-        "ApprovalDescription": _description(after, revision),
+        "ApprovalDescription": _description(after, revision, overrides),
         "CustomerMetadataProperties": {**kept, **ours},
     }
-    removed = sorted(key for key in existing if key.startswith(METADATA_PREFIX) and key not in ours)
+    removed = sorted(key for key in existing if _is_environment_key(key) and key not in ours)
     if removed:
         request["CustomerMetadataPropertiesToRemove"] = removed
     sagemaker.update_model_package(**request)
 
 
-def _description(after: Mapping[str, Any], revision: str) -> str:
+def _new_approval_records(
+    existing: Mapping[str, str], after: Mapping[str, Any], *, revision: str, overrides: Mapping[str, str]
+) -> dict[str, str]:
+    """History for each environment that approves the version from now on: when, at which revision, overridden."""
+    stamp = f"{datetime.now(UTC).strftime('%Y-%m-%dT%H:%M:%SZ')} {revision}"
+    records = {}
+    for environment in after.get("environments", []):
+        if f"{METADATA_PREFIX}{environment}" in existing:
+            continue
+        records[f"{LAST_APPROVED}{environment}"] = stamp
+        if f"{FIRST_APPROVED}{environment}" not in existing:
+            records[f"{FIRST_APPROVED}{environment}"] = stamp
+        if environment in overrides:
+            records[f"{OVERRIDE}{environment}"] = metadata_value(f"{revision} {overrides[environment]}")
+    return records
+
+
+def metadata_value(text: str) -> str:
+    """`text` as a metadata value may be: letters, digits, spaces and `_.:/=+-@` only, at most 256 characters."""
+    return " ".join(_METADATA_CHARACTERS.sub(" ", text).split())[:256]
+
+
+def _description(after: Mapping[str, Any], revision: str, overrides: Mapping[str, str]) -> str:
     if after["status"] == APPROVED:
-        return f"approved by smgitops for {', '.join(after['environments'])} at {revision}"
+        passed = "".join(f"; override in {name} by {text}" for name, text in sorted(overrides.items()))
+        return f"approved by smgitops for {', '.join(after['environments'])} at {revision}{passed}"[:1024]
     if after["status"] == REJECTED:
         return f"rejected by smgitops at {revision}"
     return f"no environment declares this version (smgitops at {revision})"

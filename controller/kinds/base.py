@@ -69,6 +69,8 @@ class Live:
     """The model (or, in the registry, the model package group) the object belongs to, when the reader knows."""
     pending: bool = False
     """An apply of several calls started here and never wrote its last one: a change still to make."""
+    details: Mapping[str, Any] = field(default_factory=dict, compare=False)
+    """What the reader learned beyond the spec, never diffed (a version's approval records and metrics)."""
 
 
 @dataclass(frozen=True)

@@ -105,14 +105,14 @@ def test_a_new_approved_version_changes_only_the_approval_and_a_parameter(aws, f
 
     register_version(aws, fleet.registry, group="customer-ltv", number=4, bucket=registry_bucket(fleet))
     deployments = tuple(
-        dataclasses.replace(d, approved_version=4) if d.source == "prod/ltv.yaml" else d for d in fleet.deployments
+        dataclasses.replace(d, approved_version=4) if d.source == "staging/ltv.yaml" else d for d in fleet.deployments
     )
     promoted = dataclasses.replace(fleet, deployments=deployments, revision="rev2")
     plan = make_plan(promoted, clients=aws)
     assert sorted(change.address for change in plan.changes) == [
-        "prod/pipeline/ltv-batch-inference",
         "registry/approval/customer-ltv/3",
         "registry/approval/customer-ltv/4",
+        "staging/pipeline/ltv-batch-inference",
     ]
     [pipeline] = [change for change in plan.changes if change.kind == "pipeline"]
     assert [row.path for row in pipeline.diff] == ["definition.Parameters.ModelPackageArn.DefaultValue"]
