@@ -59,15 +59,19 @@ def run(args: argparse.Namespace) -> int:
         new_version = churn_versions + 1
         _step(f"Training registers churn version {new_version}; it waits for approval.")
         register_version(clients, state.registry, group="churn", number=new_version, bucket=registry_bucket(state))
-        staging = repo / "desired_state" / "staging" / "churn.yaml"
-        _step(f"A data scientist opens a merge request: staging/churn.yaml approvedVersion -> {new_version}.")
-        _bump(staging, new_version)
+        _step("A data scientist proposes it for dev, the start of the promotion path (one line changes):")
+        smgitops(["promote", "churn", "--to", "dev", "--dir", desired])
         print(_git(repo, "diff", "--", "desired_state").stdout.strip())
         _step("The plan posted on the merge request (smgitops plan --format markdown):")
         smgitops(["plan", "--format", "markdown", desired])
-        _commit(repo, f"Promote churn {new_version} to staging")
-        _step("The merge lands; smgitops apply converges staging.")
+        _commit(repo, f"Promote churn {new_version} to dev")
+        _step("The merge lands; smgitops apply converges dev.")
         smgitops(["apply", "--yes", desired])
+
+        _step(f"Someone tries to put churn {new_version} straight into prod; the promotion rules refuse it:")
+        smgitops(["promote", "churn", "--to", "prod", "--version", str(new_version), "--dir", desired])
+        smgitops(["plan", "--env", "prod", desired])
+        _git(repo, "checkout", "--", "desired_state")
 
         _step("Someone approves churn version 2 in the console and moves the staging schedule to 09:00.")
         console.set_approval(clients, state.registry, group="churn", version=2)
@@ -125,12 +129,6 @@ def smgitops(argv: list[str]) -> int:
     """Run a real `smgitops` command, as a user would type it."""
     print(f"$ smgitops {' '.join(argv)}", flush=True)
     return subprocess.run([sys.executable, "-m", "controller.main", *argv], check=False).returncode
-
-
-def _bump(path: Path, version: int) -> None:
-    lines = path.read_text().splitlines(keepends=True)
-    path.write_text("".join(f"approvedVersion: {version}\n" if line.startswith("approvedVersion:") else line
-                            for line in lines))
 
 
 def _git(repo: Path, *arguments: str) -> subprocess.CompletedProcess:

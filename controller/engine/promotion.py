@@ -11,6 +11,7 @@ each named in its error so people know which line of which file to look at:
 - `minSoak`: it was first approved there at least that long ago;
 - `modelQuality`: the metric registered with the version meets this file's `thresholds.modelQuality`.
 
+A rollback, to a version the environment ran before, is judged by the quality gate only.
 A file with `override: {reason, by}` passes the rules it breaks; each passed rule becomes an `overrides` line
 of the plan, and apply records the reason on the version.
 """
@@ -76,8 +77,10 @@ def _broken_rules(
     environment = state.environments[deployment.environment]
     version = f"version {deployment.approved_version} of {deployment.model_package_group}"
     source = environment.promotes_from
-    if source is not None and any(d.key == (source, deployment.model) for d in state.deployments):
-        record = live.details.get("history", {}).get(source)
+    history = live.details.get("history", {})
+    returning = bool(history.get(environment.name))
+    if source is not None and not returning and any(d.key == (source, deployment.model) for d in state.deployments):
+        record = history.get(source)
         if not record:
             never = f"{version} has never been approved in {source}"
             yield "promotesFrom", f"{never}, which {environment.name} promotes from"

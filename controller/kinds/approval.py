@@ -163,6 +163,17 @@ def _left_behind(sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
     return found
 
 
+def versions_of(clients: Any, target: Any, group: str) -> list[dict]:
+    """Every version summary of `group` (ListModelPackages), for proposals and history."""
+    return _list_versions(clients.client("sagemaker", target), group)
+
+
+def describe_version(clients: Any, target: Any, group: str, arn: str) -> Live:
+    """One version with its approval records and metrics (`Live.details`)."""
+    sagemaker = clients.client("sagemaker", target)
+    return _describe(sagemaker, f"{group}/{arn.rsplit('/', 1)[-1]}", arn, group=group)
+
+
 def _list_versions(sagemaker: Any, group: str) -> list[dict]:
     try:
         return paginate(

@@ -18,15 +18,17 @@ def test_the_demo_runs_the_story_end_to_end(tmp_path):
         env=environment, cwd=tmp_path, capture_output=True, text=True, timeout=600, check=False,
     )
     assert result.returncode == 0, result.stdout[-2000:] + result.stderr[-2000:]
-    story = result.stdout
+    story = result.stdout + result.stderr
     for line in (
         "Plan: 29 to create, 4 to update, 0 to delete.",
         "Apply complete: 33 applied, 0 failed, 0 skipped.",
-        "-approvedVersion: 7",
+        "-approvedVersion: 8",
         "+approvedVersion: 9",
-        "| `~` | pipeline | `churn-batch-inference` | desired-change in `staging/churn.yaml` |",
+        "| `~` | pipeline | `churn-batch-inference` | desired-change in `dev/churn.yaml` |",
+        "desired_state/prod/churn.yaml:4:18: approvedVersion: promotesFrom: version 9 of churn has never been "
+        "approved in staging, which prod promotes from",
         "  ~ schedule churn-batch-inference  (drift, staging/churn.yaml)",
         "churn version 2 is PendingManualApproval again.",
     ):
         assert line in story, line
-    assert story.rstrip().splitlines()[-1].startswith("No changes. 34 objects match revision ")
+    assert result.stdout.rstrip().splitlines()[-1].startswith("No changes. 33 objects match revision ")

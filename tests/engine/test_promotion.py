@@ -130,3 +130,12 @@ def test_an_override_passes_the_rules_shows_in_the_plan_and_is_recorded_on_the_v
     assert version["CustomerMetadataProperties"]["smgitops/override/staging"] == "rev2 Dana: dev is down fix 412"
     assert version["CustomerMetadataProperties"]["smgitops/first-approved/staging"].endswith(" rev2")
     assert "override in staging by Dana: dev is down; fix #412" in version["ApprovalDescription"]
+
+
+def test_a_rollback_to_a_version_the_environment_ran_before_is_not_refused(aws, repo, adopted):
+    set_approved_version("desired_state/dev/churn.yaml", 9)
+    set_approved_version(STAGING, 8)
+    converge(state_at(repo, "rev2"), aws)
+    set_approved_version(STAGING, 7)  # dev never ran 7, but staging did
+    plan = make_plan(state_at(repo, "rev3"), clients=aws)
+    assert plan.errors == () and plan.has_changes

@@ -53,30 +53,30 @@ def test_a_new_commit_converges_within_one_interval_and_a_broken_one_is_rejected
     assert package(fleet, "churn", 7)["CustomerMetadataProperties"]["smgitops/staging"] == first
 
     committed_at = time.monotonic()
-    promote = {STAGING_CHURN: replace(r"^approvedVersion: 7$", "approvedVersion: 9")}
-    second = fleet.commit("Promote churn 9 to staging", promote)
+    promote = {STAGING_CHURN: replace(r"^approvedVersion: 7$", "approvedVersion: 8")}
+    second = fleet.commit("Promote churn 8 to staging", promote)
     loaded = controller.wait_for("revision loaded", revision=second, timeout=10)
     applied = controller.wait_for("reconciled", scope="full", revision=second, timeout=10)
     assert applied["outcome"] == "applied", controller.tail()
     assert loaded["at"] - committed_at <= INTERVAL + 2.0, "the commit was seen later than one interval (+ load)"
     print(f"commit seen after {loaded['at'] - committed_at:.2f} s, applied after {applied['at'] - committed_at:.2f} s")
-    approved = package(fleet, "churn", 9)
+    approved = package(fleet, "churn", 8)
     assert approved["ModelApprovalStatus"] == "Approved"
     assert approved["CustomerMetadataProperties"]["smgitops/staging"] == second
     assert "smgitops/staging" not in package(fleet, "churn", 7)["CustomerMetadataProperties"]
-    assert pipeline_parameter(fleet, "staging", "churn-batch-inference", "ModelPackageArn").endswith("/churn/9")
+    assert pipeline_parameter(fleet, "staging", "churn-batch-inference", "ModelPackageArn").endswith("/churn/8")
 
-    broken = fleet.commit("Typo", {STAGING_CHURN: replace(r"^approvedVersion: 9$", "approvedVersion: nine")})
+    broken = fleet.commit("Typo", {STAGING_CHURN: replace(r"^approvedVersion: 8$", "approvedVersion: nine")})
     rejected = controller.wait_for("revision rejected: its files do not validate", rejected=broken, timeout=10)
     assert rejected["still_applying"] == second
     problem = controller.wait_for("desired-state problem", rejected=broken)
     assert problem["problem"] == f"desired_state/{STAGING_CHURN}:4:18: approvedVersion: expected an integer, got 'nine'"
     time.sleep(2 * INTERVAL)
     assert not controller.events("reconciled", revision=broken)
-    assert package(fleet, "churn", 9)["CustomerMetadataProperties"]["smgitops/staging"] == second
+    assert package(fleet, "churn", 8)["CustomerMetadataProperties"]["smgitops/staging"] == second
     assert controller.process.poll() is None, "a broken commit must not stop the controller"
 
-    fixed = fleet.commit("Fix the typo", {STAGING_CHURN: replace(r"^approvedVersion: nine$", "approvedVersion: 9")})
+    fixed = fleet.commit("Fix the typo", {STAGING_CHURN: replace(r"^approvedVersion: nine$", "approvedVersion: 8")})
     again = controller.wait_for("reconciled", scope="full", revision=fixed, timeout=10)
     assert again["outcome"] == "in-sync", "the fix is what was applied before: nothing to write"
     assert controller.stop() == 0

@@ -25,8 +25,8 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(fleet):
     standby.wait_for("standing by: another replica holds the lease", timeout=30)
     leader.wait_for("reconciled", scope="full", outcome="applied", timeout=60)
 
-    promoted = fleet.commit("Promote churn 9 to staging", {
-        "staging/churn.yaml": replace(r"^approvedVersion: 7$", "approvedVersion: 9"),
+    promoted = fleet.commit("Promote churn 8 to staging", {
+        "staging/churn.yaml": replace(r"^approvedVersion: 7$", "approvedVersion: 8"),
     })
     leader.wait_for("reconciled", scope="full", revision=promoted, outcome="applied")
     standby.wait_for("revision loaded", revision=promoted)
@@ -44,7 +44,7 @@ def test_only_the_lease_holder_writes_and_the_standby_takes_over(fleet):
     assert resumed["outcome"] == "in-sync", "the dead leader had finished; nothing is left to do"
 
     reverted = fleet.commit("Back to churn 7 in staging", {
-        "staging/churn.yaml": replace(r"^approvedVersion: 9$", "approvedVersion: 7"),
+        "staging/churn.yaml": replace(r"^approvedVersion: 8$", "approvedVersion: 7"),
     })
     standby.wait_for("reconciled", scope="full", revision=reverted, outcome="applied")
     assert standby.stop() == 0
