@@ -159,6 +159,9 @@ def registry_facts(state: DesiredState, controller: Controller) -> dict[str, Any
         "registry_region": registry.region,
         "registry_account": registry.account,
         "group": [deployment.model_package_group for deployment in state.deployments],
+        "report_bucket": sorted({
+            _s3(state.environments[d.environment].artifacts)[0] for d in state.deployments if d.training
+        }),
         "lease_region": registry.region,
         "lease_account": registry.account,
         "lease_table": controller.lease_table,

@@ -3,7 +3,8 @@
 `make_plan` calls `check_promotions` with the registry's versions as the approval kind read them (their
 approval history in `Live.details`). The rules judge only what changes: an environment whose declared version
 differs from the one the registry records as approved there (`smgitops/<environment>`, written by the last
-apply). An environment where smgitops never approved anything is being adopted, and is not judged. The rules,
+apply). An environment where smgitops never approved anything is being adopted, and is not judged; nor is a
+suspended deployment or environment, until it is resumed. The rules,
 each named in its error so people know which line of which file to look at:
 
 - `promotesFrom`: the version is, or has been, approved in the environment this one promotes from (when that
@@ -49,7 +50,7 @@ def check_promotions(
         if (environments and deployment.environment not in environments) or (models and deployment.model not in models):
             continue
         live = by_name.get(f"{deployment.model_package_group}/{deployment.approved_version}")
-        if live is None or not _moves(deployment, versions):
+        if live is None or _suspended(state, deployment) or not _moves(deployment, versions):
             continue
         where = f"{deployment.locate('approvedVersion')}: approvedVersion"
         for rule, message in _broken_rules(state, deployment, live, clients=clients, now=now):
@@ -59,6 +60,11 @@ def check_promotions(
                 passed = f"passed by override (by {deployment.override.by}: {deployment.override.reason})"
                 overrides.append(f"{where}: {rule}: {message}; {passed}")
     return Verdict(errors=tuple(errors), overrides=tuple(overrides))
+
+
+def _suspended(state: DesiredState, deployment: Deployment) -> bool:
+    """Nothing is written for it, so nothing is judged yet: the rules apply once it is resumed."""
+    return deployment.suspended or state.environments[deployment.environment].suspended
 
 
 def _moves(deployment: Deployment, versions: Sequence[Live]) -> bool:

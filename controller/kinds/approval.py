@@ -48,8 +48,8 @@ PERMISSIONS = (
     Grant("registry", "ListVersions", ("sagemaker:ListModelPackages",), (GROUP_ARN, VERSIONS_ARN)),
     Grant("registry", "Approve", ("sagemaker:DescribeModelPackage", "sagemaker:UpdateModelPackage"), (VERSIONS_ARN,)),
     Grant(
-        "registry", "ReadQualityReports", ("s3:GetObject",), ("arn:{partition}:s3:::{artifacts_bucket}/*",)
-    ),  # the model quality report a version registered, read for the quality gate
+        "registry", "ReadQualityReports", ("s3:GetObject",), ("arn:{partition}:s3:::{report_bucket}/*",)
+    ),  # the model quality report training registered with a version (the trainers' artifacts buckets)
 )
 """On the versions of every model package group git declares."""
 

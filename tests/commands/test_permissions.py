@@ -56,6 +56,7 @@ def test_the_registry_role_approves_the_declared_groups_and_holds_the_lease(caps
             "arn:aws:sagemaker:us-east-1:111111111111:model-package/churn/*",
             "arn:aws:sagemaker:us-east-1:111111111111:model-package/customer-ltv/*",
         ],
+        "ApprovalReadQualityReports": "arn:aws:s3:::acme-dev-mlops/*",
         "LeaseTable": "arn:aws:dynamodb:us-east-1:111111111111:table/leases",
         "LeaseCreateTable": "arn:aws:dynamodb:us-east-1:111111111111:table/leases",
     }

@@ -51,7 +51,7 @@ def test_the_codeowners_example_is_what_the_command_prints(capsys, monkeypatch):
 
 
 def test_the_worked_examples_job_lines_are_what_validate_prints(tmp_path, capsys, monkeypatch):
-    example = section("README.md", "### Worked example: promoting churn version 9 to staging")
+    example = section("README.md", "### Worked example: promoting churn version 8 to staging")
     shutil.copytree(REPO / "desired_state", tmp_path / "desired_state")
     monkeypatch.chdir(tmp_path)
     assert main(["validate", "desired_state"]) == 0
