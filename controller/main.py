@@ -20,6 +20,7 @@ VERBS = {
     "plan": "read live state and show what apply would change",
     "apply": "converge every account to git (or apply a saved plan)",
     "promote": "write the one-line edit that promotes a model version to an environment",
+    "history": "every approval and rollback per environment, from git and the registry's records",
     "run": "the long-running controller: follow git, react to events, keep every account converged",
     "permissions": "print the least-privilege IAM policies of the roles smgitops assumes",
     "demo": "the whole story on an embedded AWS emulator, no account needed",
