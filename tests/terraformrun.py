@@ -9,6 +9,7 @@ an empty CLI configuration and no `AWS_*`/`TF_*` variables from the caller, so n
 from __future__ import annotations
 
 import os
+import re
 import shutil
 import subprocess
 from pathlib import Path
@@ -19,6 +20,7 @@ PLUGIN_DIR = "/opt/tf-plugins"
 MODULES = ("controller", "environment", "registry")
 """The modules a caller uses; `forwarding` and `event-patterns` are validated as their children."""
 EXAMPLE = "examples/organisation"
+PROGRESS = re.compile(r"Refreshing state\.\.\.|: Reading\.\.\.|: Read complete after|Still (creating|modifying)")
 
 
 def workspace(base: Path) -> Path:
@@ -42,10 +44,12 @@ class Terraform:
             [TERRAFORM, *arguments, "-no-color"], cwd=self.directory, env=self.environment,
             capture_output=True, text=True, check=False,
         )
-        assert completed.returncode in ok, (
-            f"terraform {' '.join(arguments)} in {self.directory} exited {completed.returncode}:\n"
-            + "\n".join((completed.stdout + completed.stderr).splitlines()[-60:])
-        )
+        if completed.returncode not in ok:
+            lines = [line for line in (completed.stdout + completed.stderr).splitlines() if not PROGRESS.search(line)]
+            raise AssertionError(
+                f"terraform {' '.join(arguments)} in {self.directory} exited {completed.returncode}:\n"
+                + "\n".join(lines[-80:])
+            )
         return completed
 
     def init(self) -> Terraform:

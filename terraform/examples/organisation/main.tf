@@ -98,6 +98,7 @@ module "dev" {
   deploy_policy       = local.policy["dev-deploy"]
   pipeline_policy     = local.policy["dev-pipeline"]
   scheduler_policy    = local.policy["dev-scheduler"]
+  tls_only_policy     = !var.emulator
   artifacts_bucket    = local.bucket.dev
 }
 
@@ -114,6 +115,7 @@ module "staging" {
   deploy_policy       = local.policy["staging-deploy"]
   pipeline_policy     = local.policy["staging-pipeline"]
   scheduler_policy    = local.policy["staging-scheduler"]
+  tls_only_policy     = !var.emulator
   artifacts_bucket    = local.bucket.staging
 }
 
@@ -130,5 +132,6 @@ module "prod" {
   deploy_policy       = local.policy["prod-deploy"]
   pipeline_policy     = local.policy["prod-pipeline"]
   scheduler_policy    = local.policy["prod-scheduler"]
+  tls_only_policy     = !var.emulator
   artifacts_bucket    = local.bucket.prod
 }

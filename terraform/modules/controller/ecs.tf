@@ -92,4 +92,9 @@ resource "aws_ecs_service" "controller" {
     security_groups  = var.security_group_ids
     assign_public_ip = false
   }
+
+  lifecycle {
+    # Where tasks run across zones is ECS's to balance; the emulator does not report this attribute at all.
+    ignore_changes = [availability_zone_rebalancing]
+  }
 }

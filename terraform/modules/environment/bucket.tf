@@ -39,7 +39,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
   rule {
     id     = "old-versions"
     status = "Enabled"
-    filter {}
+    filter {
+      prefix = ""
+    }
     noncurrent_version_expiration {
       noncurrent_days = 90
     }
@@ -50,6 +52,8 @@ resource "aws_s3_bucket_lifecycle_configuration" "artifacts" {
 }
 
 resource "aws_s3_bucket_policy" "artifacts" {
+  count = var.tls_only_policy ? 1 : 0
+
   bucket = aws_s3_bucket.artifacts.id
   policy = jsonencode({
     Version = "2012-10-17"

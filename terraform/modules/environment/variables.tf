@@ -51,6 +51,12 @@ variable "artifacts_bucket" {
   type        = string
 }
 
+variable "tls_only_policy" {
+  description = "Attach the bucket policy that denies requests without TLS; false only on an emulator that ignores the policy's condition."
+  type        = bool
+  default     = true
+}
+
 variable "create_trail" {
   description = "Create a CloudTrail trail for management events; false where an organisation trail already covers this account."
   type        = bool

@@ -104,7 +104,9 @@ resource "aws_s3_bucket_lifecycle_configuration" "trail" {
   rule {
     id     = "expire"
     status = "Enabled"
-    filter {}
+    filter {
+      prefix = ""
+    }
     expiration {
       days = 365
     }

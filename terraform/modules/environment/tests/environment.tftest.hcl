@@ -64,7 +64,7 @@ run "artifacts_bucket_is_private_and_tls_only" {
   }
 
   assert {
-    condition     = one(jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement).Condition.Bool["aws:SecureTransport"] == "false" && one(jsondecode(aws_s3_bucket_policy.artifacts.policy).Statement).Effect == "Deny"
+    condition     = one(jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement).Condition.Bool["aws:SecureTransport"] == "false" && one(jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement).Effect == "Deny"
     error_message = "the artifacts bucket denies requests without TLS"
   }
 
