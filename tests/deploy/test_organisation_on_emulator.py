@@ -8,7 +8,8 @@ through the roles Terraform made, and `smgitops run` takes the lease in Terrafor
 that travelled from an environment account through the forwarding rule, the controller's bus and its rule into
 Terraform's queue. Finally both tools plan again and find nothing to do. The other tests read what Terraform
 left in the emulator: the IAM policies equal `policies/`, the task definition agrees with the Dockerfile, and
-the rules carry the patterns of docs/events.md.
+the rules carry the patterns of docs/events.md. Applying takes minutes, so all of this is one test on one
+emulator; each check is a function named for what it shows.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from controller.desired.model import Account
 from controller.main import build_parser
 from controller.service.source import PASSWORD_VARIABLE, USERNAME_VARIABLE
 
-pytestmark = [pytest.mark.aws, pytest.mark.xdist_group("organisation")]
+pytestmark = pytest.mark.aws
 
 SERVICES = (
     "cloudtrail", "dynamodb", "ecr", "ecs", "events", "iam", "kms", "logs", "s3", "sagemaker", "secretsmanager",
@@ -95,6 +96,14 @@ def emulator_override(url: str) -> dict:
     return {"provider": {"aws": [{"alias": alias, **settings} for alias in ALIASES]}}
 
 
+def test_the_example_organisation_on_the_emulator(organisation):
+    """One test, so that one apply serves every check whatever the distribution of tests over workers."""
+    converges_through_what_terraform_made_and_both_plans_are_clean(organisation)
+    attached_policies_are_those_smgitops_prints(organisation)
+    task_definition_runs_the_image_as_the_dockerfile_builds_it(organisation)
+    every_account_forwards_the_documented_events_to_the_queue(organisation)
+
+
 @pytest.fixture(scope="module")
 def organisation(tmp_path_factory) -> Organisation:
     compact_redrive_policy()
@@ -148,7 +157,7 @@ def queued(organisation: Organisation) -> int:
     return sum(int(value) for value in attributes.values())
 
 
-def test_smgitops_converges_through_what_terraform_made_and_both_plans_are_clean(organisation):
+def converges_through_what_terraform_made_and_both_plans_are_clean(organisation: Organisation) -> None:
     environments = organisation.outputs["environments"]
     for name, environment in organisation.state.environments.items():
         assert environments[name]["role"] == environment.role
@@ -188,19 +197,28 @@ def policy_keys(organisation: Organisation) -> dict[str, str]:
     return keys
 
 
-def test_the_policies_terraform_attached_are_those_smgitops_prints(organisation):
+def attached_policies_are_those_smgitops_prints(organisation: Organisation) -> None:
     printed = json.loads(organisation.smgitops("permissions", "desired_state", "--format", "json").stdout)
     committed = REPOSITORY / "terraform" / EXAMPLE / "policies"
-    for arn, key in policy_keys(organisation).items():
+    keys = policy_keys(organisation)
+    for arn, key in keys.items():
         account, name = arn.split(":")[4], arn.split("/")[-1]
         iam = organisation.client("iam", account)
         assert iam.list_role_policies(RoleName=name)["PolicyNames"] == ["smgitops"], arn
         assert iam.list_attached_role_policies(RoleName=name)["AttachedPolicies"] == [], arn
         attached = iam.get_role_policy(RoleName=name, PolicyName="smgitops")["PolicyDocument"]
         assert attached == printed[key] == json.loads((committed / f"{key}.json").read_text()), key
+        trust = iam.get_role(RoleName=name)["Role"]["AssumeRolePolicyDocument"]
+        assert trust == printed[f"{key}-trust"] == json.loads((committed / f"{key}-trust.json").read_text()), key
+    roles_and_groups = {*keys.values(), *(f"{key}-trust" for key in keys.values())}
+    groups = {key for key in printed if key.startswith("registry-group-")}
+    assert set(printed) == roles_and_groups | groups, "every document smgitops prints is attached (groups: below)"
+    assert organisation.terraform.run("state", "list").stdout.count(
+        "aws_sagemaker_model_package_group_policy"
+    ) == 0, "moto has no PutModelPackageGroupPolicy: `emulator = true` turns the group policies off"
 
 
-def test_the_task_definition_runs_the_image_as_the_dockerfile_builds_it(organisation):
+def task_definition_runs_the_image_as_the_dockerfile_builds_it(organisation: Organisation) -> None:
     account = organisation.state.registry.account
     ecs = organisation.client("ecs", account)
     definition = ecs.describe_task_definition(taskDefinition="smgitops")["taskDefinition"]
@@ -232,7 +250,7 @@ def documented_patterns() -> list[dict]:
     return [json.loads(block) for block in re.findall(r"^```json\n(.*?)^```", text, re.MULTILINE | re.DOTALL)]
 
 
-def test_every_account_forwards_the_documented_events_to_the_queue(organisation):
+def every_account_forwards_the_documented_events_to_the_queue(organisation: Organisation) -> None:
     documented = sorted(documented_patterns(), key=json.dumps)
     assert len(documented) == 2
     bus = organisation.outputs["controller"]["event_bus_arn"]

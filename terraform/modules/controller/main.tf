@@ -57,8 +57,15 @@ resource "aws_kms_key" "controller" {
 resource "aws_iam_role" "task" {
   name               = "${var.name}-controller"
   description        = "The smgitops controller runs as this role; environment roles trust it and only it"
-  assume_role_policy = jsonencode(local.ecs_trust)
+  assume_role_policy = var.controller_trust_policy
   tags               = var.tags
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for statement in jsondecode(var.controller_trust_policy).Statement : statement.Principal == { Service = "ecs-tasks.amazonaws.com" }])
+      error_message = "controller_trust_policy may let ECS tasks, and nothing else, assume the task role."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "task" {

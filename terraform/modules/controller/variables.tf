@@ -26,6 +26,11 @@ variable "controller_policy" {
   type        = string
 }
 
+variable "controller_trust_policy" {
+  description = "Trust policy (JSON) of the task role, as `smgitops permissions` prints it (`controller-trust`); AWS services only."
+  type        = string
+}
+
 variable "organisation_account_ids" {
   description = "Accounts (registry and environments) whose rules may put events on the controller's bus."
   type        = list(string)

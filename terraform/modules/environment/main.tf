@@ -1,26 +1,23 @@
 # One environment account: the deploy role smgitops assumes (trusted by the controller's task role only), the
 # roles SageMaker pipelines and schedules run as, the artifacts bucket, and event forwarding to the controller.
-# Every policy document comes from `smgitops permissions`; this module only attaches them.
-
-data "aws_caller_identity" "current" {}
-
-locals {
-  account = data.aws_caller_identity.current.account_id
-}
+# Every policy and trust document comes from `smgitops permissions`; this module attaches them, and refuses a
+# deploy-role trust that names any principal but the controller's task role.
 
 resource "aws_iam_role" "deploy" {
-  name        = var.deploy_role_name
-  description = "smgitops converges environment ${var.environment} as this role"
-  tags        = var.tags
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "SmgitopsController"
-      Effect    = "Allow"
-      Principal = { AWS = var.controller_role_arn }
-      Action    = "sts:AssumeRole"
-    }]
-  })
+  name               = var.deploy_role_name
+  description        = "smgitops converges environment ${var.environment} as this role"
+  tags               = var.tags
+  assume_role_policy = var.deploy_trust_policy
+
+  lifecycle {
+    precondition {
+      condition = alltrue([
+        for statement in jsondecode(var.deploy_trust_policy).Statement :
+        statement.Principal == { AWS = var.controller_role_arn } || statement.Effect == "Deny"
+      ])
+      error_message = "deploy_trust_policy must let the controller's task role, and no other principal, assume the deploy role."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "deploy" {
@@ -30,19 +27,17 @@ resource "aws_iam_role_policy" "deploy" {
 }
 
 resource "aws_iam_role" "pipeline" {
-  name        = var.pipeline_role_name
-  description = "SageMaker pipelines of environment ${var.environment} run as this role"
-  tags        = var.tags
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "SageMaker"
-      Effect    = "Allow"
-      Principal = { Service = "sagemaker.amazonaws.com" }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
-    }]
-  })
+  name               = var.pipeline_role_name
+  description        = "SageMaker pipelines of environment ${var.environment} run as this role"
+  tags               = var.tags
+  assume_role_policy = var.pipeline_trust_policy
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for statement in jsondecode(var.pipeline_trust_policy).Statement : keys(statement.Principal) == ["Service"]])
+      error_message = "pipeline_trust_policy may name AWS services only."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "pipeline" {
@@ -52,19 +47,17 @@ resource "aws_iam_role_policy" "pipeline" {
 }
 
 resource "aws_iam_role" "scheduler" {
-  name        = var.scheduler_role_name
-  description = "Schedules and rules of environment ${var.environment} start pipelines as this role"
-  tags        = var.tags
-  assume_role_policy = jsonencode({
-    Version = "2012-10-17"
-    Statement = [{
-      Sid       = "SchedulerAndRules"
-      Effect    = "Allow"
-      Principal = { Service = ["scheduler.amazonaws.com", "events.amazonaws.com"] }
-      Action    = "sts:AssumeRole"
-      Condition = { StringEquals = { "aws:SourceAccount" = local.account } }
-    }]
-  })
+  name               = var.scheduler_role_name
+  description        = "Schedules and rules of environment ${var.environment} start pipelines as this role"
+  tags               = var.tags
+  assume_role_policy = var.scheduler_trust_policy
+
+  lifecycle {
+    precondition {
+      condition     = alltrue([for statement in jsondecode(var.scheduler_trust_policy).Statement : keys(statement.Principal) == ["Service"]])
+      error_message = "scheduler_trust_policy may name AWS services only."
+    }
+  }
 }
 
 resource "aws_iam_role_policy" "scheduler" {

@@ -31,6 +31,21 @@ variable "scheduler_role_name" {
   default     = "smgitops-scheduler"
 }
 
+variable "deploy_trust_policy" {
+  description = "Trust policy (JSON) of the deploy role, as `smgitops permissions` prints it (`<env>-deploy-trust`); it must name `controller_role_arn` and no other principal."
+  type        = string
+}
+
+variable "pipeline_trust_policy" {
+  description = "Trust policy (JSON) of the pipeline role (`<env>-pipeline-trust`); AWS services only."
+  type        = string
+}
+
+variable "scheduler_trust_policy" {
+  description = "Trust policy (JSON) of the scheduler role (`<env>-scheduler-trust`); AWS services only."
+  type        = string
+}
+
 variable "deploy_policy" {
   description = "Policy document (JSON) of the deploy role, as `smgitops permissions` prints it for this environment."
   type        = string
@@ -51,8 +66,20 @@ variable "artifacts_bucket" {
   type        = string
 }
 
+variable "artifacts_prefix" {
+  description = "Prefix of `artifacts` in environments.yaml inside the bucket (e.g. `smgitops/`)."
+  type        = string
+  default     = "smgitops/"
+}
+
+variable "artifact_reader_role_arns" {
+  description = "Roles of other accounts (pipeline roles of environments deploying models trained here) that may read the artifacts prefix."
+  type        = list(string)
+  default     = []
+}
+
 variable "tls_only_policy" {
-  description = "Attach the bucket policy that denies requests without TLS; false only on an emulator that ignores the policy's condition."
+  description = "Deny requests to the bucket without TLS; false only on an emulator that ignores the policy's condition."
   type        = bool
   default     = true
 }

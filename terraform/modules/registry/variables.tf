@@ -14,25 +14,24 @@ variable "role_name" {
   default     = "smgitops-registry"
 }
 
+variable "trust_policy" {
+  description = "Trust policy (JSON) of the registry role, as `smgitops permissions` prints it (`registry-trust`); it must name `controller_role_arn` and no other principal."
+  type        = string
+}
+
 variable "policy" {
   description = "Policy document (JSON) of the registry role, as `smgitops permissions` prints it."
   type        = string
 }
 
-variable "model_package_groups" {
-  description = "Names of the model package groups git declares; each gets a resource policy for `consumer_account_ids`."
-  type        = list(string)
-  default     = []
-}
-
-variable "consumer_account_ids" {
-  description = "Environment accounts whose pipelines describe the groups' versions and create models from them."
-  type        = list(string)
-  default     = []
+variable "model_package_group_policies" {
+  description = "Resource policy (JSON) of each model package group git declares, by group name, as `smgitops permissions` prints them (`registry-group-<group>`)."
+  type        = map(string)
+  default     = {}
 }
 
 variable "manage_model_package_group_policies" {
-  description = "Write the groups' resource policies. The groups must exist (training creates them); false on an emulator without the API."
+  description = "Write the groups' resource policies (the groups must exist: training creates them); false on an emulator without the API."
   type        = bool
   default     = true
 }

@@ -51,6 +51,7 @@ override_resource {
 variables {
   git_url                  = "https://git.example.com/acme/ml-fleet.git"
   controller_policy        = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  controller_trust_policy  = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"Service\":\"ecs-tasks.amazonaws.com\"}}]}"
   organisation_account_ids = ["111111111111", "222222222222", "333333333333"]
   image_tag                = "0.1.0"
   subnet_ids               = ["subnet-0a"]
@@ -102,7 +103,17 @@ run "no_star_on_a_resource_aws_can_scope" {
   }
 
   assert {
-    condition     = one(jsondecode(aws_iam_role.task.assume_role_policy).Statement).Principal == { Service = "ecs-tasks.amazonaws.com" }
-    error_message = "the task role is assumed by ECS tasks of this account only"
+    condition     = aws_iam_role.task.assume_role_policy == var.controller_trust_policy
+    error_message = "the task role carries the trust smgitops printed"
   }
+}
+
+run "refuses_a_task_trust_naming_an_account" {
+  command = plan
+
+  variables {
+    controller_trust_policy = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Effect\":\"Allow\",\"Action\":\"sts:AssumeRole\",\"Principal\":{\"AWS\":\"arn:aws:iam::999999999999:root\"}}]}"
+  }
+
+  expect_failures = [aws_iam_role.task]
 }

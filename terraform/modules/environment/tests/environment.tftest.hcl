@@ -1,5 +1,6 @@
 # What matters in an environment account, checked on a mocked provider: the deploy role trusts the
-# controller's task role and nothing else, the bucket is never public and TLS only.
+# controller's task role and nothing else (a trust naming anyone else is refused), the bucket is never public,
+# TLS only, and other accounts read only the artifacts prefix.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -14,13 +15,17 @@ mock_provider "aws" {
 }
 
 variables {
-  environment         = "staging"
-  controller_role_arn = "arn:aws:iam::111111111111:role/smgitops-controller"
-  event_bus_arn       = "arn:aws:events:us-east-1:111111111111:event-bus/smgitops"
-  deploy_policy       = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-  pipeline_policy     = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-  scheduler_policy    = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-  artifacts_bucket    = "acme-staging-mlops"
+  environment               = "staging"
+  controller_role_arn       = "arn:aws:iam::111111111111:role/smgitops-controller"
+  event_bus_arn             = "arn:aws:events:us-east-1:111111111111:event-bus/smgitops"
+  deploy_policy             = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  pipeline_policy           = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  scheduler_policy          = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  artifacts_bucket          = "acme-staging-mlops"
+  deploy_trust_policy       = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::111111111111:role/smgitops-controller" } }] })
+  pipeline_trust_policy     = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = "sagemaker.amazonaws.com" } }] })
+  scheduler_trust_policy    = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { Service = ["scheduler.amazonaws.com", "events.amazonaws.com"] } }] })
+  artifact_reader_role_arns = ["arn:aws:iam::333333333333:role/sagemaker-pipelines"]
 }
 
 run "deploy_role_trusts_only_the_controller" {
@@ -35,13 +40,8 @@ run "deploy_role_trusts_only_the_controller" {
   }
 
   assert {
-    condition = alltrue(flatten([
-      for role in [aws_iam_role.pipeline, aws_iam_role.scheduler] : [
-        for statement in jsondecode(role.assume_role_policy).Statement :
-        keys(statement.Principal) == ["Service"] && statement.Condition.StringEquals["aws:SourceAccount"] == "222222222222"
-      ]
-    ]))
-    error_message = "the pipeline and scheduler roles trust AWS services of this account only"
+    condition     = aws_iam_role.pipeline.assume_role_policy == var.pipeline_trust_policy && aws_iam_role.scheduler.assume_role_policy == var.scheduler_trust_policy
+    error_message = "the pipeline and scheduler roles carry the trust smgitops printed"
   }
 
   assert {
@@ -64,14 +64,47 @@ run "artifacts_bucket_is_private_and_tls_only" {
   }
 
   assert {
-    condition     = one(jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement).Condition.Bool["aws:SecureTransport"] == "false" && one(jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement).Effect == "Deny"
+    condition     = jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[0] == { Sid = "TlsOnly", Effect = "Deny", Principal = "*", Action = "s3:*", Resource = [aws_s3_bucket.artifacts.arn, "${aws_s3_bucket.artifacts.arn}/*"], Condition = { Bool = { "aws:SecureTransport" = "false" } } }
     error_message = "the artifacts bucket denies requests without TLS"
+  }
+
+  assert {
+    condition = alltrue([
+      for statement in jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement :
+      statement.Effect == "Deny" || (jsonencode(statement.Principal) == jsonencode({ AWS = var.artifact_reader_role_arns }) && contains(["s3:GetObject", "s3:ListBucket"], statement.Action))
+    ])
+    error_message = "other accounts' pipeline roles may only read and list the artifacts"
+  }
+
+  assert {
+    condition     = jsondecode(aws_s3_bucket_policy.artifacts[0].policy).Statement[1].Resource == "${aws_s3_bucket.artifacts.arn}/smgitops/*"
+    error_message = "and only under the artifacts prefix"
   }
 
   assert {
     condition     = aws_s3_bucket_versioning.artifacts.versioning_configuration[0].status == "Enabled"
     error_message = "the artifacts bucket is versioned"
   }
+}
+
+run "refuses_a_deploy_trust_naming_another_principal" {
+  command = plan
+
+  variables {
+    deploy_trust_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = ["arn:aws:iam::111111111111:role/smgitops-controller", "arn:aws:iam::999999999999:root"] } }] })
+  }
+
+  expect_failures = [aws_iam_role.deploy]
+}
+
+run "refuses_a_pipeline_trust_naming_an_account" {
+  command = plan
+
+  variables {
+    pipeline_trust_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::999999999999:root" } }] })
+  }
+
+  expect_failures = [aws_iam_role.pipeline]
 }
 
 run "organisation_trail_turns_the_trail_off" {

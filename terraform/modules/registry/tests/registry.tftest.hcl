@@ -1,5 +1,5 @@
-# The registry role trusts the controller's task role only; each declared group gets a resource policy that
-# names the environment accounts and the group's own ARNs, never `*`; the emulator switch turns them off.
+# The registry role trusts the controller's task role only (another principal is refused); each declared group
+# gets the resource policy smgitops printed for it; the emulator switch turns those off.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -14,12 +14,15 @@ mock_provider "aws" {
 }
 
 variables {
-  controller_role_arn  = "arn:aws:iam::111111111111:role/smgitops-controller"
-  event_bus_arn        = "arn:aws:events:us-east-1:111111111111:event-bus/smgitops"
-  policy               = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
-  model_package_groups = ["churn", "ltv"]
-  consumer_account_ids = ["333333333333", "222222222222"]
-  create_trail         = false
+  controller_role_arn = "arn:aws:iam::111111111111:role/smgitops-controller"
+  event_bus_arn       = "arn:aws:events:us-east-1:111111111111:event-bus/smgitops"
+  policy              = "{\"Version\":\"2012-10-17\",\"Statement\":[]}"
+  trust_policy        = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::111111111111:role/smgitops-controller" } }] })
+  model_package_group_policies = {
+    churn = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Churn\"}]}"
+    ltv   = "{\"Version\":\"2012-10-17\",\"Statement\":[{\"Sid\":\"Ltv\"}]}"
+  }
+  create_trail = false
 }
 
 run "registry_role_trusts_only_the_controller" {
@@ -45,16 +48,19 @@ run "group_policies_name_the_accounts_and_the_groups" {
   }
 
   assert {
-    condition = alltrue(flatten([
-      for name, item in aws_sagemaker_model_package_group_policy.consumers : [
-        for statement in jsondecode(item.resource_policy).Statement :
-        statement.Principal.AWS == ["arn:aws:iam::222222222222:root", "arn:aws:iam::333333333333:root"] &&
-        startswith(statement.Resource, "arn:aws:sagemaker:us-east-1:111111111111:model-package") &&
-        strcontains(statement.Resource, "/${name}")
-      ]
-    ]))
-    error_message = "group policies admit exactly the environment accounts, on that group's ARNs"
+    condition     = alltrue([for name, item in aws_sagemaker_model_package_group_policy.consumers : item.model_package_group_name == name && item.resource_policy == var.model_package_group_policies[name]])
+    error_message = "each group's resource policy is exactly the document smgitops printed for it"
   }
+}
+
+run "refuses_a_trust_naming_another_principal" {
+  command = plan
+
+  variables {
+    trust_policy = jsonencode({ Version = "2012-10-17", Statement = [{ Effect = "Allow", Action = "sts:AssumeRole", Principal = { AWS = "arn:aws:iam::999999999999:root" } }] })
+  }
+
+  expect_failures = [aws_iam_role.registry]
 }
 
 run "emulator_switch_turns_group_policies_off" {
