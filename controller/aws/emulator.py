@@ -40,6 +40,25 @@ def quiet_request_log() -> None:
         werkzeug_logger.setLevel(logging.WARNING)
 
 
+def behave_like_aws() -> None:
+    """Where moto answers differently from AWS in a way the controller relies on, make it answer as AWS does:
+    UpdatePipeline moves the pipeline's LastModifiedTime (the service's cheap resync compares it). Idempotent."""
+    from moto.core.utils import utcnow
+    from moto.sagemaker.models import SageMakerModelBackend
+
+    update = SageMakerModelBackend.update_pipeline
+    if getattr(update, "moves_last_modified_time", False):
+        return
+
+    def update_pipeline(self: Any, pipeline_name: str, **kwargs: Any) -> str:
+        arn = update(self, pipeline_name, **kwargs)
+        self.pipelines[pipeline_name].last_modified_time = utcnow()
+        return arn
+
+    update_pipeline.moves_last_modified_time = True  # type: ignore[attr-defined]
+    SageMakerModelBackend.update_pipeline = update_pipeline  # type: ignore[method-assign]
+
+
 class Emulator:
     """moto's threaded server bound to 127.0.0.1 on a free port; use as a context manager."""
 
@@ -49,6 +68,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         quiet_request_log()
+        behave_like_aws()
         self._server.start()
         host, port = self._server.get_host_and_port()
         self.url = f"http://{host}:{port}"

@@ -27,6 +27,14 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     loop = parser.add_argument_group("loop")
     loop.add_argument("--interval", type=_seconds, default=60.0, help="seconds between fetches (default: 60)")
     loop.add_argument("--resync", type=_seconds, default=600.0, help="seconds between full reconciles (600)")
+    loop.add_argument(
+        "--full-read", type=_seconds, default=3600.0,
+        help="seconds between resyncs that describe every object; the others describe only what their list "
+        "calls show changed (default: 3600; 0: every resync)",
+    )
+    loop.add_argument(
+        "--stats", action="store_true", help="at stop, print AWS calls and reads per managed object of the resyncs"
+    )
     loop.add_argument("--jitter", type=float, default=0.1, help="resync jitter, a fraction (default: 0.1)")
     loop.add_argument("--max-cycles", type=int, help="exit 0 after this many full reconciles")
     add_calls_per_second(loop)
@@ -92,6 +100,8 @@ def _settings(args: argparse.Namespace):
         interval=args.interval,
         resync=args.resync,
         jitter=args.jitter,
+        full_read=args.full_read,
+        stats=args.stats,
         queue_url=args.queue_url,
         queue_role=args.queue_role,
         queue_region=args.queue_region,

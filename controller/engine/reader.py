@@ -2,7 +2,8 @@
 
 One `ReadScope` is one kind in one environment's account (or in the registry account). Scopes are read on a
 bounded thread pool sharing the same clients; a scope that fails becomes one error line, not a crash, so the
-planner can still report the rest (and apply refuses to run with errors).
+planner can still report the rest (and apply refuses to run with errors). Given the service's `LiveMemory`, a
+scope describes only the objects whose list stamp moved since they were last described (`fresh` reads all).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from dataclasses import dataclass
 from controller.aws.errors import classify
 from controller.desired.model import REGISTRY, DesiredState
 from controller.kinds.base import Kind, Live, ReadScope, Resource
+from controller.kinds.memory import LiveMemory
 
 ScopeKey = tuple[str, str]
 FAILED = "(failed)"
@@ -50,7 +52,14 @@ def desired_resources(
     return {key: tuple(items) for key, items in grouped.items()}, errors
 
 
-def read_scopes(state: DesiredState, kinds: Mapping[str, Kind], *, environments: Sequence[str] | None = None):
+def read_scopes(
+    state: DesiredState,
+    kinds: Mapping[str, Kind],
+    *,
+    environments: Sequence[str] | None = None,
+    memory: LiveMemory | None = None,
+    fresh: bool = True,
+):
     """Every scope to read: each kind in each selected environment, registry kinds once; and desired-state errors."""
     desired, errors = desired_resources(state, kinds)
     kinds = {name: kind for name, kind in kinds.items() if (name, FAILED) not in desired}
@@ -59,12 +68,14 @@ def read_scopes(state: DesiredState, kinds: Mapping[str, Kind], *, environments:
     for kind in kinds.values():
         if kind.SCOPE == REGISTRY:
             resources = desired.get((kind.NAME, REGISTRY), ())
-            scopes.append(ReadScope(kind.NAME, REGISTRY, state.registry, resources))
+            remembered = memory.scope(kind.NAME, REGISTRY, fresh=fresh) if memory is not None else None
+            scopes.append(ReadScope(kind.NAME, REGISTRY, state.registry, resources, memory=remembered))
             continue
         for name in selected:
             environment = state.environments[name]
             resources = desired.get((kind.NAME, name), ())
-            scopes.append(ReadScope(kind.NAME, name, environment.target, resources))
+            remembered = memory.scope(kind.NAME, name, fresh=fresh) if memory is not None else None
+            scopes.append(ReadScope(kind.NAME, name, environment.target, resources, memory=remembered))
     return scopes, errors
 
 
@@ -75,8 +86,11 @@ def take_snapshot(
     clients,
     environments: Sequence[str] | None = None,
     max_workers: int = 8,
+    memory: LiveMemory | None = None,
+    fresh: bool = True,
 ) -> Snapshot:
-    scopes, errors = read_scopes(state, kinds, environments=environments)
+    """`memory` (the service's): describe only objects whose list stamp moved, unless `fresh`."""
+    scopes, errors = read_scopes(state, kinds, environments=environments, memory=memory, fresh=fresh)
     live: dict[ScopeKey, tuple[Live, ...]] = {}
     with ThreadPoolExecutor(max_workers=max_workers, thread_name_prefix="read") as pool:
         futures = {

@@ -18,6 +18,7 @@ from controller.engine.promotion import check_promotions
 from controller.engine.reader import FAILED, desired_resources, take_snapshot
 from controller.kinds import KINDS
 from controller.kinds.base import Kind
+from controller.kinds.memory import LiveMemory
 
 
 @dataclass(frozen=True)
@@ -39,14 +40,18 @@ def make_plan(
     max_workers: int = 8,
     now: datetime | None = None,
     ignore_change_windows: bool = False,
+    memory: LiveMemory | None = None,
+    fresh: bool = True,
 ) -> Plan:
     """`now` (default: the current time) decides which change windows are open and how long versions soaked.
 
     The promotion rules (`controller.engine.promotion`) run once the plan has no other error: their refusals
     are plan errors, the rules an override passed are `overrides` lines.
+    `memory` and `fresh`: see `controller.engine.reader.take_snapshot`.
     """
     snapshot = take_snapshot(
-        state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers
+        state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers,
+        memory=memory, fresh=fresh,
     )
     plan = build_plan(
         state,
@@ -142,6 +147,8 @@ def reconcile(
     max_workers: int = 8,
     now: datetime | None = None,
     ignore_change_windows: bool = False,
+    memory: LiveMemory | None = None,
+    fresh: bool = True,
 ) -> Outcome:
     plan = make_plan(
         state,
@@ -152,6 +159,8 @@ def reconcile(
         max_workers=max_workers,
         now=now,
         ignore_change_windows=ignore_change_windows,
+        memory=memory,
+        fresh=fresh,
     )
     if plan.errors:
         return Outcome("plan-error", plan, message=f"{len(plan.errors)} error(s); nothing was written")
@@ -163,6 +172,8 @@ def reconcile(
         return Outcome("held" if plan.held else "in-sync", plan)
     if not confirm(plan):
         return Outcome("held", plan, message="not confirmed; nothing was written")
+    if memory is not None:  # whatever apply touches is described again next time
+        memory.forget((change.kind, change.environment, change.name) for change in plan.actionable)
     result = apply_plan(
         plan,
         kinds=kinds,

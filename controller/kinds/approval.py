@@ -9,7 +9,7 @@ to `PendingManualApproval` the same way; versions of undeclared groups approved 
 are left alone. Versions cannot be created here (training pipelines register them), so a declared version that
 does not exist is a plan error. Reads: one ListModelPackages per declared group and one across groups (approved
 versions only), one DescribeModelPackage per version that is declared, or approved in a declared group, or
-approved in an undeclared one.
+approved in an undeclared one (in the service, only when the status ListModelPackages shows moved).
 
 Besides the current approvals, every version keeps its approval history, which the promotion rules read
 (`controller.engine.promotion`) and nothing ever removes: `smgitops/first-approved/<environment>` and
@@ -32,6 +32,7 @@ from controller.desired.model import REGISTRY, Deployment, DesiredState
 from controller.kinds.base import Live, ReadScope, Resource, spec_hash
 from controller.kinds.grants import REGISTRY_SAGEMAKER as REGISTRY_ARN
 from controller.kinds.grants import Grant
+from controller.kinds.memory import described
 from controller.pipelines.metrics import UnknownMetric, report_path
 
 NAME = "approval"
@@ -130,7 +131,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
             name = f"{group}/{summary['ModelPackageVersion']}"
             status = summary.get("ModelApprovalStatus", PENDING)
             if name in declared or status == APPROVED:
-                lives.append(_describe(sagemaker, name, summary["ModelPackageArn"], group=group))
+                lives.append(_remembered(scope, sagemaker, name, summary, group=group))
             else:
                 lives.append(
                     Live(
@@ -141,10 +142,10 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
                         model=group,
                     )
                 )
-    return lives + _left_behind(sagemaker, declared_groups=set(groups))
+    return lives + _left_behind(scope, sagemaker, declared_groups=set(groups))
 
 
-def _left_behind(sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
+def _left_behind(scope: ReadScope, sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
     """Approved versions of groups no file declares any more that still carry smgitops's records: one
     ListModelPackages across groups, one DescribeModelPackage per approved version of an undeclared group."""
     found = []
@@ -157,7 +158,7 @@ def _left_behind(sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
         if not group or group in declared_groups or "ModelPackageVersion" not in summary:
             continue
         name = f"{group}/{summary['ModelPackageVersion']}"
-        live = _describe(sagemaker, name, summary["ModelPackageArn"], group=group)
+        live = _remembered(scope, sagemaker, name, summary, group=group)
         if live.applied_hash is not None or live.spec["environments"]:
             found.append(live)
     return found
@@ -172,6 +173,13 @@ def describe_version(clients: Any, target: Any, group: str, arn: str) -> Live:
     """One version with its approval records and metrics (`Live.details`)."""
     sagemaker = clients.client("sagemaker", target)
     return _describe(sagemaker, f"{group}/{arn.rsplit('/', 1)[-1]}", arn, group=group)
+
+
+def _remembered(scope: ReadScope, sagemaker: Any, name: str, summary: Mapping[str, Any], *, group: str) -> Live:
+    """The version described, or (in the service) as last described while its listed status did not move."""
+    arn = summary["ModelPackageArn"]
+    stamp = (summary.get("ModelApprovalStatus"), summary.get("ModelPackageStatus"), arn)
+    return described(scope.memory, name, stamp, lambda: _describe(sagemaker, name, arn, group=group))
 
 
 def _list_versions(sagemaker: Any, group: str) -> list[dict]:

@@ -83,6 +83,8 @@ class ReadScope:
     resources: tuple[Resource, ...]
     settings: Mapping[str, Any] = field(default_factory=dict)
     """Per-environment facts a reader may need (schedule group name, registry groups...)."""
+    memory: Any = None
+    """A `controller.kinds.memory.ScopeMemory` when the service remembers earlier reads, else None."""
 
 
 class Kind(Protocol):

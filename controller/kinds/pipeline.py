@@ -3,7 +3,8 @@
 Desired definitions come from `controller.pipelines.pipelines_for` (cached; the SageMaker SDK is imported only
 when a template changed). Both sides are normalised so the plan shows the parameter or step that changed rather
 than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
-ownership marker), then one DescribePipeline per pipeline smgitops declares or owns. Apply uploads the
+ownership marker), then one DescribePipeline per pipeline smgitops declares or owns (in the service, only when its
+LastModifiedTime or description moved since it was last described: `controller.kinds.memory`). Apply uploads the
 content-addressed processing code the definition refers to (HeadObject first, so only once), then creates or
 updates the pipeline with its ownership tags.
 """
@@ -39,6 +40,7 @@ from controller.kinds.grants import (
     Grant,
     pass_role,
 )
+from controller.kinds.memory import described
 from controller.pipelines import pipelines_for
 
 NAME = "pipeline"
@@ -158,21 +160,24 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         name = summary["PipelineName"]
         if name not in declared and marked_environment(summary.get("PipelineDescription")) != scope.environment:
             continue
-        described = sagemaker.describe_pipeline(PipelineName=name)
-        spec = {
-            "role": described.get("RoleArn"),
-            "definition": normalise(json.loads(described.get("PipelineDefinition") or "{}")),
-        }
-        lives.append(
-            live_from_marker(
-                name,
-                spec,
-                described.get("PipelineDescription"),
-                environment=scope.environment,
-                arn=described.get("PipelineArn"),
-            )
+        stamp = (str(summary.get("LastModifiedTime")), summary.get("PipelineDescription"), summary.get("RoleArn"))
+        live = described(
+            scope.memory, name, stamp, lambda name=name: _read_pipeline(sagemaker, name, scope.environment)
         )
+        if live is not None:
+            lives.append(live)
     return lives
+
+
+def _read_pipeline(sagemaker: Any, name: str, environment: str) -> Live:
+    described = sagemaker.describe_pipeline(PipelineName=name)
+    spec = {
+        "role": described.get("RoleArn"),
+        "definition": normalise(json.loads(described.get("PipelineDefinition") or "{}")),
+    }
+    return live_from_marker(
+        name, spec, described.get("PipelineDescription"), environment=environment, arn=described.get("PipelineArn")
+    )
 
 
 def orphan(live: Live) -> None:

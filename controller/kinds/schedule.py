@@ -9,8 +9,8 @@ error, and nothing is written into it). Schedules cannot be tagged, so ownership
 hash last written are kept in the schedule's `Description`; a schedule in the group without that marker counts
 as not managed (a same-name declaration is then a conflict, left alone unless the file says `adopt: true`).
 Reads: one ListSchedules and one ListTagsForResource (of the group) per environment, then one GetSchedule per
-schedule in the group (ListSchedules returns no Description and only the target ARN). The engine calls
-`desired`, `read`, `orphan` and `apply`.
+schedule in the group (ListSchedules returns no Description and only the target ARN); in the service only for
+schedules whose LastModificationDate moved. The engine calls `desired`, `read`, `orphan` and `apply`.
 """
 
 from __future__ import annotations
@@ -33,6 +33,7 @@ from controller.kinds.base import (
     tags_to_list,
 )
 from controller.kinds.grants import PIPELINE, SCHEDULE_GROUP, SCHEDULES, Grant, pass_role
+from controller.kinds.memory import described
 
 NAME = "schedule"
 SCOPE = "environment"
@@ -158,22 +159,11 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         return []
     lives = []
     for summary in summaries:
-        try:
-            schedule = scheduler.get_schedule(Name=summary["Name"], GroupName=group)
-        except Exception as error:
-            if is_not_found(error):
-                continue
-            raise
-        spec = normalise(schedule)
-        lives.append(
-            live_from_marker(
-                schedule["Name"],
-                spec,
-                schedule.get("Description"),
-                environment=scope.environment,
-                arn=schedule.get("Arn"),
-            )
-        )
+        name = summary["Name"]
+        stamp = (str(summary.get("LastModificationDate")), summary.get("State"), str(summary.get("Target")))
+        live = described(scope.memory, name, stamp, lambda name=name: _read_schedule(scheduler, group, name, scope))
+        if live is not None:
+            lives.append(live)
     return lives
 
 
@@ -204,6 +194,20 @@ def _check_owned(scheduler: Any, target: Any, group: str, environment: str) -> b
             f"{MANAGED_TAG}=true and {ENVIRONMENT_TAG}={environment} tags): smgitops writes no schedule into it; "
             f"delete or rename it, or tag it so if it is smgitops's"
         )
+
+
+def _read_schedule(scheduler: Any, group: str, name: str, scope: ReadScope) -> Live | None:
+    """The schedule, or None when it was deleted since it was listed."""
+    try:
+        schedule = scheduler.get_schedule(Name=name, GroupName=group)
+    except Exception as error:
+        if is_not_found(error):
+            return None
+        raise
+    return live_from_marker(
+        schedule["Name"], normalise(schedule), schedule.get("Description"), environment=scope.environment,
+        arn=schedule.get("Arn"),
+    )
 
 
 def orphan(live: Live) -> None:

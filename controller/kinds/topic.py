@@ -12,7 +12,9 @@ Reads, per environment: ListTopics and one Resource Groups Tagging API GetResour
 managed for this environment: how an orphan is found without reading the tags of every topic in the account),
 then ListTagsForResource and ListSubscriptionsByTopic for each topic git declares or that call returned. The
 tagging index can lag behind a fresh tag, which is why a declared topic's tags are always read directly; an
-orphan whose tags have not reached the index yet is found one reconcile later. The topic policy is not read
+orphan whose tags have not reached the index yet is found one reconcile later. In the service, a topic whose
+tags in that index did not move is not read again (a subscription changed by hand is found by its event or
+the next full read). The topic policy is not read
 (a third read per topic): a console edit of it is not reported and is corrected at the next update.
 
 Email subscriptions still pending confirmation (SubscriptionArn `PendingConfirmation`) count as present, so an
@@ -47,6 +49,7 @@ from controller.kinds.base import (
     PENDING as PENDING_HASH,
 )
 from controller.kinds.grants import MANAGED, TOPIC, Grant
+from controller.kinds.memory import described
 
 NAME = "topic"
 SCOPE = "environment"
@@ -114,10 +117,17 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     existing = {arn.rsplit(":", 1)[1]: arn for arn in _topic_arns(sns)}
     declared = {resource.name: resource.spec for resource in scope.resources}
     candidates = {name for name in declared if name in existing}
-    candidates |= {name for name in _managed_topic_names(clients, scope) if name in existing}
+    managed = _managed_topics(clients, scope)
+    candidates |= {name for name in managed if name in existing}
     lives = []
     for name in sorted(candidates):
-        live = _read_topic(sns, scope.environment, existing[name], declared_emails=_emails(declared.get(name)))
+        emails = _emails(declared.get(name))
+        stamp = (tuple(sorted(managed[name].items())), emails) if name in managed else None
+        arn = existing[name]
+        live = described(
+            scope.memory, name, stamp,
+            lambda arn=arn, emails=emails: _read_topic(sns, scope.environment, arn, declared_emails=emails),
+        )
         if live is not None:
             lives.append(live)
     return lives
@@ -127,7 +137,8 @@ def _topic_arns(sns: Any) -> list[str]:
     return [item["TopicArn"] for item in paginate(sns, "list_topics", "Topics")]
 
 
-def _managed_topic_names(clients: Any, scope: ReadScope) -> set[str]:
+def _managed_topics(clients: Any, scope: ReadScope) -> dict[str, dict[str, str]]:
+    """The topics tagged as managed for this environment, with their tags (the service's stamp of each)."""
     tagging = clients.client("resourcegroupstaggingapi", scope.target)
     mappings = paginate(
         tagging,
@@ -139,7 +150,7 @@ def _managed_topic_names(clients: Any, scope: ReadScope) -> set[str]:
             {"Key": ENVIRONMENT_TAG, "Values": [scope.environment]},
         ],
     )
-    return {item["ResourceARN"].rsplit(":", 1)[1] for item in mappings}
+    return {item["ResourceARN"].rsplit(":", 1)[1]: tags_to_dict(item.get("Tags")) for item in mappings}
 
 
 def _read_topic(sns: Any, environment: str, arn: str, *, declared_emails: frozenset[str]) -> Live | None:

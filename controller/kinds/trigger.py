@@ -4,7 +4,8 @@ The rules themselves (patterns, targets, names) come from `controller.kinds.trig
 compares and writes them for the engine. Ownership is written twice at PutRule: as tags, and as a marker in the
 rule's Description (with the owning environment, as environments may share an account), which ListRules
 returns, so reading an environment is one ListRules (prefix `smgitops-`) plus one ListTargetsByRule per declared
-or owned rule, plus one DescribeEventBus when a rule receives events from another account. PutRule ignores tags
+or owned rule, plus one DescribeEventBus when a rule receives events from another account. In the service a
+rule ListRules shows unchanged is not read again (its targets and the bus policy are remembered). PutRule ignores tags
 on an existing rule, so an update refreshes them with TagResource. A receiving rule's spec carries `acceptFrom`
 (the sending account): applying it also lets that account put events on this bus (PutPermission, statement
 `smgitops-accept-<account>`), so a permission removed by hand shows as drift of that rule; deleting the last
@@ -31,6 +32,7 @@ from controller.kinds.base import (
     tags_to_list,
 )
 from controller.kinds.grants import DEFAULT_BUS, PIPELINE, RULE, Grant, pass_role
+from controller.kinds.memory import described
 from controller.kinds.trigger_rules import RULE_PREFIX, RuleSpec, desired_rules
 
 NAME = "trigger"
@@ -96,21 +98,28 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     ]
     patterns = {rule["Name"]: json.loads(rule.get("EventPattern") or "{}") for rule in chosen}
     senders = {name: _sender(pattern, scope.target.account) for name, pattern in patterns.items()}
-    accepted = _accepted_accounts(events) if any(senders.values()) else set()
-    lives = []
-    for rule in chosen:
+    accepted: list[set[str]] = []
+
+    def read_rule(rule: Mapping[str, Any]) -> Live | None:
         targets = _targets(events, rule["Name"])
         if targets is None:
-            continue
+            return None
         spec = {"pattern": normalise_pattern(patterns[rule["Name"]]), "state": rule.get("State"), "targets": targets}
         sender = senders[rule["Name"]]
         if sender:
-            spec["acceptFrom"] = sender if sender in accepted else None
-        lives.append(
-            live_from_marker(
-                rule["Name"], spec, rule.get("Description"), environment=scope.environment, arn=rule.get("Arn")
-            )
+            if not accepted:
+                accepted.append(_accepted_accounts(events))
+            spec["acceptFrom"] = sender if sender in accepted[0] else None
+        return live_from_marker(
+            rule["Name"], spec, rule.get("Description"), environment=scope.environment, arn=rule.get("Arn")
         )
+
+    lives = []
+    for rule in chosen:
+        stamp = tuple(str(rule.get(field)) for field in ("EventPattern", "State", "Description", "Arn"))
+        live = described(scope.memory, rule["Name"], stamp, lambda rule=rule: read_rule(rule))
+        if live is not None:
+            lives.append(live)
     return lives
 
 

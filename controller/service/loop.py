@@ -4,8 +4,10 @@
 and single-threaded where it writes: every interval it fetches the source and, on a new commit that validates,
 queues a full reconcile (a commit that does not validate is reported and the last good one stays in force); a
 full reconcile is also queued at start and every resync interval (with jitter); events from the SQS queue
-(read by a background thread) queue targeted keys. Only the lease holder takes keys from the queue, and a
-reconcile stops between write batches as soon as SIGTERM arrives or the lease can no longer be trusted;
+(read by a background thread) queue targeted keys. What was read is remembered (`LiveMemory`): a resync
+describes only the objects its list calls show changed, except every `full_read` seconds; a targeted
+reconcile (an event named the objects) describes everything it reads. Only the lease holder takes keys from
+the queue, and a reconcile stops between write batches as soon as SIGTERM arrives or the lease can no longer be trusted;
 `stop()` then releases the lease and `run()` returns 0.
 """
 
@@ -22,6 +24,7 @@ from controller.aws.errors import classify, describe
 from controller.desired import load
 from controller.desired.model import DesiredState
 from controller.engine.reconcile import trial_plan
+from controller.kinds.memory import LiveMemory
 from controller.pipelines import RenderError, pipelines_for
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
 from controller.service.lease import Lease, LeaseError, LeaseKeeper
@@ -60,8 +63,9 @@ class Controller:
         self.metrics = metrics
         self.notifier = notifier
         self.queue = WorkQueue(base_delay=settings.backoff_base, max_delay=settings.backoff_max)
+        self.memory = LiveMemory()
         self.reconciler = Reconciler(
-            clients=clients, should_stop=self._should_stop, metrics=metrics, notifier=notifier
+            clients=clients, should_stop=self._should_stop, metrics=metrics, notifier=notifier, memory=self.memory
         )
         self.holder = settings.holder_id()
         self.state: DesiredState | None = None
@@ -78,6 +82,7 @@ class Controller:
         self._stopping = stopping or threading.Event()
         self._next_fetch = 0.0
         self._next_resync = float("inf")
+        self._next_full_read = 0.0
 
     def stop(self) -> None:
         """Ask the loop to finish the write in flight and return; safe from a signal handler."""
@@ -186,7 +191,10 @@ class Controller:
 
     def _reconcile(self, state: DesiredState, keys: list) -> None:
         shown = self._checkout.shown_in if self._checkout else str
-        verdict = self.reconciler.run(state, keys, self.index, shown=shown)
+        fresh = any(key != FULL for key in keys) or time.monotonic() >= self._next_full_read
+        if FULL in keys and fresh:
+            self._next_full_read = time.monotonic() + self.settings.full_read
+        verdict = self.reconciler.run(state, keys, self.index, shown=shown, fresh=fresh)
         self.status.update(last_reconcile_at=time.time())
         if verdict.crashed is not None:
             self._reject_current(verdict.crashed)
@@ -247,6 +255,7 @@ class Controller:
         if self.metrics is not None:
             self.metrics.record_lease(held)
         if held:
+            self.memory.clear()  # another replica may have written meanwhile: read everything once
             log.info("leading: this replica writes now")
             self.queue.add(FULL)
         else:
@@ -305,7 +314,10 @@ class Controller:
             notifications=calls.operations.get("sns:Publish", 0),
             calls=calls.by_operation(),
             lease_and_queue_calls=infra.by_operation(),
+            **self.reconciler.resyncs.summary(),
         )
+        if self.settings.stats:
+            self.reconciler.resyncs.print(calls)
         try:
             self.clients.close()
             self.infra_clients.close()

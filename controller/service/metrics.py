@@ -55,6 +55,13 @@ class Metrics:
             **on,
         )
         self.rejections = PromCounter("smgitops_revisions_rejected_total", "Revisions rejected.", **on)
+        self.reads_per_object = Gauge(
+            "smgitops_resync_reads_per_object",
+            "AWS reads per managed object of the last quiet resync, by read: cheap (only what list calls showed "
+            "changed) or full (every object described).",
+            ["read"],
+            **on,
+        )
         self._resource_labels: set[tuple[str, str, str]] = set()
         self._calls_seen: tuple[CallCounter, CallCounts] | None = None
         self._lock = threading.Lock()
@@ -101,6 +108,10 @@ class Metrics:
             self.aws_throttles.inc(calls.throttles)
         if calls.retries > 0:
             self.aws_retries.inc(calls.retries)
+
+    def record_reads_per_object(self, read: str, per_object: float) -> None:
+        """A quiet resync (`read`: `cheap` or `full`) made `per_object` reads per managed object."""
+        self.reads_per_object.labels(read=read).set(per_object)
 
     def record_success(self, timestamp: float) -> None:
         self.last_success.set(timestamp)

@@ -4,7 +4,9 @@
 gave it (`[FULL]` or some (environment, model) keys) and gets a `Verdict`: which keys to retry later because
 of a temporary error (throttling, 5xx, connection trouble) and which failed for good (bad input, access
 denied), which are reported and not retried until something changes. Every applied or failed change is logged
-with its environment, model and the revision, as it happens.
+with its environment, model and the revision, as it happens. A quiet full reconcile (nothing to change) logs
+its reads per managed object and whether it described every object (`read: full`) or only what changed
+(`read: cheap`).
 """
 
 from __future__ import annotations
@@ -18,8 +20,10 @@ from controller.aws.errors import classify, describe, error_code
 from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.plan import Change
 from controller.engine.reconcile import Outcome, reconcile
+from controller.kinds.memory import LiveMemory
 from controller.service.events import Key, KeyIndex
 from controller.service.logging import get_logger
+from controller.service.readstats import ResyncStats
 from controller.service.workqueue import FULL
 
 log = get_logger("smgitops.reconcile")
@@ -48,11 +52,14 @@ class Reconciler:
         should_stop: Callable[[], bool],
         metrics: Any = None,
         notifier: Any = None,
+        memory: LiveMemory | None = None,
     ) -> None:
         self.clients = clients
         self.should_stop = should_stop
         self.metrics = metrics
         self.notifier = notifier
+        self.memory = memory
+        self.resyncs = ResyncStats()
 
     def run(
         self,
@@ -61,8 +68,10 @@ class Reconciler:
         index: KeyIndex,
         *,
         shown: Callable[[str], str] = lambda text: text,
+        fresh: bool = True,
     ) -> Verdict:
-        """`shown` rewrites paths in error lines (a temporary checkout → the path in the repository)."""
+        """`shown` rewrites paths in error lines (a temporary checkout → the path in the repository); `fresh`
+        describes every object read, otherwise only those whose list stamp moved since the memory's last read."""
         full = FULL in keys
         environments = None if full else sorted({key[0] for key in keys})
         models = None if full else sorted({key[1] for key in keys})
@@ -79,6 +88,8 @@ class Reconciler:
                 models=models,
                 on_change=self._log_change,
                 should_stop=self.should_stop,
+                memory=self.memory,
+                fresh=fresh,
             )
         except Exception as error:  # a bug or an unexpected failure must not end the loop
             temporary = classify(error) == "temporary"
@@ -91,6 +102,10 @@ class Reconciler:
         calls = self.clients.calls.since(calls_before)
         duration = time.monotonic() - started
         self._record(state, outcome, duration=duration, calls=calls, full=full)
+        if full:
+            where["read"] = "full" if fresh or self.memory is None else "cheap"
+        if full and outcome.reason == "in-sync":
+            where.update(objects=_objects(outcome), reads_per_object=self._quiet(where["read"], calls, outcome))
         verdict = judge(outcome, keys, index)
         log.info(
             "reconciled",
@@ -128,6 +143,13 @@ class Reconciler:
             except Exception as error:  # a notification must never stop reconciling
                 log.error("notification failed", error=describe(error))
 
+    def _quiet(self, read: str, calls: Any, outcome: Outcome) -> float | None:
+        """Record a quiet resync's reads per managed object (stats and metric); returns it."""
+        per_object = self.resyncs.record(read, reads=calls.reads, objects=_objects(outcome))
+        if self.metrics is not None and per_object is not None:
+            self.metrics.record_reads_per_object(read, per_object)
+        return per_object
+
     @staticmethod
     def _log_change(change: Change, error: str | None) -> None:
         fields = {
@@ -158,6 +180,11 @@ def judge(outcome: Outcome, keys: Sequence[Key], index: KeyIndex) -> Verdict:
         target.update(_keys_of(change, index))
     verdict.failed -= verdict.retry
     return verdict
+
+
+def _objects(outcome: Outcome) -> int:
+    """Managed objects the plan compared: in sync or with a change."""
+    return outcome.plan.in_sync + len(outcome.plan.changes)
 
 
 def _unfinished(outcome: Outcome) -> int:

@@ -30,6 +30,11 @@ class Settings:
     """Seconds between fetches of the source; a new commit is applied within one interval."""
     resync: float = 600.0
     """Seconds between full reconciles when nothing happens (drift is found at least this often)."""
+    full_read: float = 3600.0
+    """Seconds between full reads: in between, a resync describes only objects whose list stamp moved (see
+    `controller.kinds.memory`); 0 describes every object at every resync."""
+    stats: bool = False
+    """Print, when the controller stops, the calls it made and the reads per managed object of its resyncs."""
     jitter: float = 0.1
     """Each resync waits `resync × (1 + up to jitter)`, so replicas of many controllers do not align."""
     queue_url: str | None = None

@@ -129,6 +129,10 @@ def test_success_revision_lease_and_drift_corrections():
     assert value(metrics, "smgitops_drift_corrections_total") == 2
     metrics.record_lease(False)
     assert value(metrics, "smgitops_leader") == 0
+    metrics.record_reads_per_object("cheap", 0.25)
+    metrics.record_reads_per_object("full", 1.5)
+    assert value(metrics, "smgitops_resync_reads_per_object", read="cheap") == 0.25
+    assert value(metrics, "smgitops_resync_reads_per_object", read="full") == 1.5
 
 
 def test_each_metrics_has_its_own_registry():
@@ -143,6 +147,7 @@ def test_the_readme_metrics_table_lists_exactly_the_exposed_metrics():
     metrics.record_plan(Plan(revision="a", changes=(), in_sync_by={("prod", "pipeline"): 1}))
     metrics.record_reconcile(1.0, "applied")
     metrics.record_calls(CallCounts({"sts:AssumeRole": 1}))
+    metrics.record_reads_per_object("cheap", 0.25)
     suffix = {"counter": "_total", "info": "_info"}
     exposed = {family.name + suffix.get(family.type, "") for family in metrics.registry.collect()}
     section = read("docs/metrics.md")

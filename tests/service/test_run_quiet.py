@@ -1,7 +1,8 @@
 """A hundred quiet resync cycles: with nothing changed in git or in the accounts, `smgitops run` reads and
-reads again but makes no write call and sends no notification (the `stopped` line counts both). The fleet is
-cut down to the dev account (churn: two pipelines, two schedules, six rules, a topic, approvals) so that a
-hundred cycles take seconds."""
+reads again but makes no write call and sends no notification (the `stopped` line counts both). After the
+first (full) read, a quiet resync only lists (one call per kind and account), and `--stats` prints its reads
+per managed object. The fleet is cut down to the dev account (churn: two pipelines, two schedules, six
+rules, a topic, approvals) so that a hundred cycles take seconds."""
 
 from __future__ import annotations
 
@@ -24,7 +25,9 @@ def test_a_hundred_quiet_resync_cycles_make_no_write_and_send_no_notification(fl
     assert reconcile(state, clients=fleet.clients).reason == "applied"
 
     started = time.monotonic()
-    controller = fleet.start("--resync", "0", "--interval", "3600", "--max-cycles", "100", source=str(directory))
+    controller = fleet.start(
+        "--resync", "0", "--interval", "3600", "--max-cycles", "100", "--stats", source=str(directory)
+    )
     assert controller.wait(timeout=120) == 0, controller.tail()
     elapsed = time.monotonic() - started
 
@@ -33,7 +36,15 @@ def test_a_hundred_quiet_resync_cycles_make_no_write_and_send_no_notification(fl
     assert summary["full_cycles"] == 100
     assert summary["writes"] == 0, summary["calls"]
     assert summary["notifications"] == 0
-    assert summary["reads"] >= 100 * 10, "every cycle reads every account"
+    assert summary["reads"] >= 100 * 5, "every cycle lists every kind in every account"
+    assert (summary["full_resyncs"], summary["cheap_resyncs"]) == (1, 99)
+    print(f"reads per object: {summary['cheap_reads_per_object']} cheap, {summary['full_reads_per_object']} full")
+    assert summary["cheap_reads_per_object"] < 1 < summary["full_reads_per_object"]
+    cheap = controller.events("reconciled", read="cheap")
+    assert {line["reads"] for line in cheap} == {5 + 1}, "one list call per kind, and one for the model's group"
+    assert abs(cheap[-1]["reads_per_object"] - cheap[-1]["reads"] / cheap[-1]["objects"]) < 1e-3
+    printed = [line["event"] for line in controller.lines if line.get("unparsed")]
+    assert any(text.startswith("cheap resyncs: 99, ") for text in printed), printed
     outcomes = {line["outcome"] for line in controller.events("reconciled")}
     assert outcomes == {"in-sync"}
     assert not controller.events("change applied")
