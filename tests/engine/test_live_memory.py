@@ -13,6 +13,7 @@ from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds.memory import LiveMemory
 
 LISTS = {"ListPipelines", "ListSchedules", "ListRules", "ListTopics", "GetResources", "ListModelPackages"}
+LISTS |= {"ListTagsForResource"}  # the schedule group's ownership tags, once per environment
 
 
 def test_a_quiet_read_through_memory_lists_and_describes_nothing(aws, fleet):
@@ -27,7 +28,7 @@ def test_a_quiet_read_through_memory_lists_and_describes_nothing(aws, fleet):
     assert quiet.changes == () and quiet.in_sync == first.in_sync
     assert {key.split(":", 1)[1] for key in spent.by_operation()} <= LISTS, spent.by_operation()
     groups = {deployment.model_package_group for deployment in fleet.deployments}
-    assert spent.reads == 5 * len(fleet.environments) + len(groups) + 1, "one list call per kind and account"
+    assert spent.reads == 6 * len(fleet.environments) + len(groups) + 1, "one list call per kind and account"
     print(f"quiet read: {spent.reads} reads for {quiet.in_sync} objects")
 
     before = aws.calls.snapshot()
