@@ -1,7 +1,7 @@
 """SageMaker pipelines (batch inference, training, training with HPO) rendered from the templates.
 
-Desired definitions come from `controller.pipelines.pipelines_for` (cached; the SageMaker SDK is imported only
-when a template changed). Both sides are normalised so the plan shows the parameter or step that changed rather
+Desired definitions come from `controller.pipelines.pipelines_of`, one batch per fleet (cached per shape; the SDK
+imported only for a new shape). Both sides are normalised so the plan shows the parameter or step that changed rather
 than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
 ownership marker), then one DescribePipeline per pipeline smgitops declares or owns (in the service, only when its
 LastModifiedTime or description moved since it was last described: `controller.kinds.memory`). Apply uploads the
@@ -41,7 +41,7 @@ from controller.kinds.grants import (
     pass_role,
 )
 from controller.kinds.memory import described
-from controller.pipelines import pipelines_for
+from controller.pipelines import pipelines_of
 
 NAME = "pipeline"
 SCOPE = "environment"
@@ -100,9 +100,10 @@ _LOCKS_GUARD = threading.Lock()
 
 def desired(state: DesiredState) -> list[Resource]:
     resources = []
+    rendered_by_source = pipelines_of(state)
     for deployment in state.deployments:
         environment = state.environments[deployment.environment]
-        for rendered in pipelines_for(state, deployment):
+        for rendered in rendered_by_source[deployment.source]:
             spec = {"role": rendered.role, "definition": normalise(json.loads(rendered.definition))}
             resources.append(
                 Resource(

@@ -1,8 +1,10 @@
 """The disk cache of rendered pipeline structures, so the SageMaker SDK is imported only when one changed.
 
-`controller.pipelines.render` keys an entry by `cache_key(spec)`: the sources of the template and of this
-package, the installed SageMaker SDK versions and the structural part of the spec. Parameter defaults are not
-in the key; they are written into the cached definition on every render. The directory is
+`controller.pipelines.render` keys entries by `cache_keys(specs)`: the sources of the template and of this
+package, the installed SageMaker SDK versions and the structural part of the spec. The pipeline name and the
+parameter defaults are not in the key; they are written into the cached definition on every render, so a fleet
+of many models needs one entry per template shape. The sources are read and hashed once per call, not per
+spec. The directory is
 `$SMGITOPS_CACHE_DIR`, else `$XDG_CACHE_HOME/smgitops`, else `~/.cache/smgitops`. Entries are written
 atomically, so concurrent renders (test workers, replicas sharing a volume) never see half a file.
 """
@@ -13,6 +15,7 @@ import hashlib
 import json
 import os
 import tempfile
+from collections.abc import Iterable
 from functools import cache
 from importlib import metadata
 from pathlib import Path
@@ -20,7 +23,7 @@ from typing import Any
 
 from controller.pipelines.model import PipelineSpec
 
-FORMAT = 1
+FORMAT = 2
 """Bump when the cached entry layout or the way templates are built changes."""
 SDK_DISTRIBUTIONS = ("sagemaker", "sagemaker-core", "sagemaker-mlops", "sagemaker-serve", "sagemaker-train")
 PACKAGE_DIR = Path(__file__).parent
@@ -35,13 +38,24 @@ def cache_dir() -> Path:
 
 
 def cache_key(spec: PipelineSpec) -> str:
-    material = {
-        "format": FORMAT,
-        "sdk": sdk_versions(),
-        "sources": source_digests(Path(spec.template_path)),
-        "structure": spec.structure(),
-    }
-    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+    return cache_keys([spec])[0]
+
+
+def cache_keys(specs: Iterable[PipelineSpec]) -> list[str]:
+    """The key of every spec, in order; each template directory's sources are hashed once."""
+    digests: dict[str, dict[str, str]] = {}
+    keys = []
+    for spec in specs:
+        if spec.template_path not in digests:
+            digests[spec.template_path] = source_digests(Path(spec.template_path))
+        material = {
+            "format": FORMAT,
+            "sdk": sdk_versions(),
+            "sources": digests[spec.template_path],
+            "structure": spec.structure(),
+        }
+        keys.append(hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest())
+    return keys
 
 
 def load(key: str, *, directory: Path | None = None) -> dict[str, Any] | None:

@@ -59,9 +59,9 @@ class PipelineSpec:
     """Everything one render needs, split into structure (cache key) and parameter defaults (not).
 
     Structure is what shapes the step graph or what the SDK needs while building it: the template, the
-    pipeline name, the environment's region, role and artifacts prefix, and `options` (metric names, whether
-    ground truth is configured, tuning ranges). Parameter defaults are written into the cached definition
-    afterwards, so changing one never re-renders.
+    environment's region, role and artifacts prefix, and `options` (metric names, whether ground truth is
+    configured, tuning ranges). The pipeline name and the parameter defaults are written into the cached
+    definition afterwards, so a new model of a known shape or a changed default never re-renders.
     """
 
     name: str
@@ -80,7 +80,6 @@ class PipelineSpec:
     def structure(self) -> dict[str, Any]:
         """The JSON-able part of the spec that the rendered structure depends on."""
         return {
-            "name": self.name,
             "template_path": self.template_path,
             "region": self.region,
             "role": self.role,

@@ -4,14 +4,15 @@ Called by `pipelines_for` and `smgitops render`. A render looks the spec's struc
 (`controller.pipelines.cache`); only on a miss does it build the template with the SageMaker SDK, and then
 not in this process: `controller.pipelines.worker` runs in a child Python with no AWS credentials, no
 endpoint, no SDK config files, instance metadata disabled and sockets refused, so a render is offline by
-construction and the controller itself never imports the SDK. One worker per region renders every miss of a
-batch. The cached structure has no parameter defaults; they are written in here, which is why a version bump
-or a threshold change is a JSON edit and not a re-render.
+construction and the controller itself never imports the SDK. One worker per region renders every missing
+shape of a batch, once. The cached structure has neither the pipeline name (templates see a placeholder) nor
+parameter defaults; both are written in here, which is why a new model of a known shape, a version bump or a
+threshold change is a JSON edit and not a re-render. A shape the worker could not build (a template error, a
+timeout, a crash) is an error naming the file that uses it; nothing retries it behind the caller's back.
 """
 
 from __future__ import annotations
 
-import copy
 import json
 import os
 import subprocess
@@ -25,6 +26,8 @@ from controller.pipelines.model import Artifact, PipelineSpec, RenderedPipeline,
 
 WORKER_MODULE = "controller.pipelines.worker"
 WORKER_TIMEOUT_SECONDS = 600
+NAME_PLACEHOLDER = "smgitopsPipelineName"
+"""What a template sees as `context.pipeline_name`; `fill` writes the real name over it in the definition."""
 _PACKAGE_ROOT = Path(__file__).resolve().parents[2]
 
 
@@ -33,20 +36,23 @@ def render(spec: PipelineSpec, *, cache_dir: Path | None = None) -> RenderedPipe
 
 
 def render_many(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None) -> tuple[RenderedPipeline, ...]:
-    """Render every spec; all cache misses are built by one worker per region.
+    """Render every spec; each shape missing from the cache is built once, by one worker per region.
 
     What was built is cached even when another spec of the batch fails; the failures are then raised
     together, one line each.
     """
-    keys = [cache.cache_key(spec) for spec in specs]
+    keys = cache.cache_keys(specs)
     entries: dict[str, dict[str, Any]] = {}
-    misses: dict[str, PipelineSpec] = {}
+    misses: dict[str, list[PipelineSpec]] = {}
     for key, spec in zip(keys, specs, strict=True):
-        entry = entries.get(key) or cache.load(key, directory=cache_dir)
-        if entry is None:
-            misses[key] = spec
-        else:
-            entries[key] = entry
+        if key in misses:
+            misses[key].append(spec)
+        elif key not in entries:
+            entry = cache.load(key, directory=cache_dir)
+            if entry is None:
+                misses[key] = [spec]
+            else:
+                entries[key] = entry
     built, problems = _build(misses)
     for key, entry in built.items():
         cache.store(key, entry, directory=cache_dir)
@@ -56,14 +62,15 @@ def render_many(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None)
     return tuple(fill(spec, entries[key]) for key, spec in zip(keys, specs, strict=True))
 
 
-def uncached(specs: Iterable[PipelineSpec], *, cache_dir: Path | None = None) -> list[PipelineSpec]:
+def uncached(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None) -> list[PipelineSpec]:
     """The specs a render would have to build (no SDK involved in finding out)."""
-    return [spec for spec in specs if cache.load(cache.cache_key(spec), directory=cache_dir) is None]
+    keys = cache.cache_keys(specs)
+    return [spec for key, spec in zip(keys, specs, strict=True) if cache.load(key, directory=cache_dir) is None]
 
 
 def fill(spec: PipelineSpec, entry: dict[str, Any]) -> RenderedPipeline:
-    """Write the spec's parameter defaults into a cached structure and serialise it canonically."""
-    definition = copy.deepcopy(entry["definition"])
+    """Write the spec's pipeline name and parameter defaults into a cached structure, serialised canonically."""
+    definition = _with_name(entry["definition"], spec.name)
     used = {}
     for parameter in definition.get("Parameters", []):
         name = parameter["Name"]
@@ -78,6 +85,17 @@ def fill(spec: PipelineSpec, entry: dict[str, Any]) -> RenderedPipeline:
         parameters=used,
         artifacts=tuple(Artifact(**item) for item in entry["artifacts"]),
     )
+
+
+def _with_name(document: Any, name: str) -> Any:
+    """A copy of `document` with every `NAME_PLACEHOLDER` in its strings replaced by the pipeline name."""
+    if isinstance(document, dict):
+        return {key: _with_name(value, name) for key, value in document.items()}
+    if isinstance(document, list):
+        return [_with_name(item, name) for item in document]
+    if isinstance(document, str) and NAME_PLACEHOLDER in document:
+        return document.replace(NAME_PLACEHOLDER, name)
+    return document
 
 
 def canonical_json(document: Any) -> str:
@@ -103,19 +121,22 @@ def worker_environment(region: str) -> dict[str, str]:
     return environment
 
 
-def _build(misses: dict[str, PipelineSpec]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+def _build(misses: dict[str, list[PipelineSpec]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
     built: dict[str, dict[str, Any]] = {}
     problems: list[str] = []
-    for region in sorted({spec.region for spec in misses.values()}):
-        batch = {key: spec for key, spec in misses.items() if spec.region == region}
+    for region in sorted({specs[0].region for specs in misses.values()}):
+        batch = {key: specs for key, specs in misses.items() if specs[0].region == region}
         region_built, region_problems = _run_worker(region, batch)
         built.update(region_built)
         problems += region_problems
     return built, problems
 
 
-def _run_worker(region: str, batch: dict[str, PipelineSpec]) -> tuple[dict[str, dict[str, Any]], list[str]]:
-    request = {"jobs": [_job(key, spec) for key, spec in batch.items()]}
+def _run_worker(region: str, batch: dict[str, list[PipelineSpec]]) -> tuple[dict[str, dict[str, Any]], list[str]]:
+    """Build every shape of `batch` in one child; the worker answers one JSON line per shape as it goes, so
+    the shapes built before a timeout or a crash are kept, and every shape not built is reported."""
+    request = {"jobs": [_job(key, specs[0]) for key, specs in batch.items()]}
+    failure = ""
     try:
         completed = subprocess.run(
             [sys.executable, "-m", WORKER_MODULE],
@@ -126,27 +147,49 @@ def _run_worker(region: str, batch: dict[str, PipelineSpec]) -> tuple[dict[str, 
             timeout=WORKER_TIMEOUT_SECONDS,
             check=False,
         )
-    except subprocess.TimeoutExpired:
-        return {}, [f"the pipeline render worker took longer than {WORKER_TIMEOUT_SECONDS} s and was stopped"]
+        answer = completed.stdout
+        if completed.returncode != 0:
+            detail = _last_line(completed.stderr) or f"exit status {completed.returncode}"
+            failure = f"the pipeline render worker failed: {detail}"
+    except subprocess.TimeoutExpired as stopped:
+        answer = stopped.stdout.decode() if isinstance(stopped.stdout, bytes) else stopped.stdout or ""
+        failure = f"the pipeline render worker took longer than {WORKER_TIMEOUT_SECONDS} s and was stopped"
     except OSError as error:
-        return {}, [f"the pipeline render worker could not start: {error}"]
-    try:
-        results = json.loads(completed.stdout)["results"]
-    except (ValueError, KeyError):
-        detail = _last_line(completed.stderr) or f"exit status {completed.returncode}"
-        return {}, [f"the pipeline render worker failed: {detail}"]
+        answer, failure = "", f"the pipeline render worker could not start: {error}"
     built, problems = {}, []
-    for result in results:
-        spec = batch[result["key"]]
-        if "error" in result:
-            problems.append(f"{spec.source}: {spec.template}: {result['error']}")
+    results = {result.get("key"): result for result in _answers(answer)}
+    for key, specs in batch.items():
+        result = results.get(key, {})
+        if "definition" in result:
+            built[key] = {"definition": result["definition"], "artifacts": result["artifacts"]}
+        elif "error" in result:
+            problems.append(_problem(specs, result["error"]))
         else:
-            built[result["key"]] = {"definition": result["definition"], "artifacts": result["artifacts"]}
+            problems.append(_problem(specs, f"not rendered: {failure or 'the render worker gave no answer'}"))
     return built, problems
 
 
+def _answers(text: str) -> list[dict[str, Any]]:
+    """The complete JSON lines of the worker's answer (a line cut short by a stop is left out)."""
+    answers = []
+    for line in text.splitlines():
+        try:
+            answers.append(json.loads(line))
+        except ValueError:
+            continue
+    return [answer for answer in answers if isinstance(answer, dict)]
+
+
+def _problem(specs: Sequence[PipelineSpec], message: str) -> str:
+    """One line for a shape that could not be built, naming the first file that uses it."""
+    first = specs[0]
+    others = len({spec.source for spec in specs} - {first.source})
+    also = f" (the same template shape is used by {others} more file(s))" if others else ""
+    return f"{first.source}: {first.template}: {message}{also}"
+
+
 def _job(key: str, spec: PipelineSpec) -> dict[str, Any]:
-    return {"key": key, **spec.structure()}
+    return {"key": key, "name": NAME_PLACEHOLDER, **spec.structure()}
 
 
 def _last_line(text: str) -> str:

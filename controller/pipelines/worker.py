@@ -1,7 +1,8 @@
 """The render worker: builds templates with the SageMaker SDK in a child process, offline by construction.
 
 `controller.pipelines.render` starts `python -m controller.pipelines.worker` with a scrubbed environment
-(see `render.worker_environment`) and a JSON request on stdin; this module answers with JSON on stdout.
+(see `render.worker_environment`) and a JSON request on stdin; this module answers one JSON line per job on
+stdout, each as soon as the job is done, so the parent keeps what was built even if it has to stop the worker.
 Before importing the SDK it refuses every name lookup and socket connection and points the SDK's config
 files at an empty one, so neither a template nor the SDK can reach AWS or pick up a developer's local
 defaults (the SDK's telemetry, which it sends from a background thread, fails there quietly: with no
@@ -32,9 +33,9 @@ def main() -> int:
     _refuse_network()
     with tempfile.TemporaryDirectory(prefix="smgitops-render-") as scratch:
         _pin_sdk_config(Path(scratch))
-        results = [_render_job(job) for job in request["jobs"]]
-    answer_stream.write(json.dumps({"results": results}))
-    answer_stream.flush()
+        for job in request["jobs"]:
+            answer_stream.write(json.dumps(_render_job(job)) + "\n")
+            answer_stream.flush()
     return 0
 
 

@@ -25,7 +25,7 @@ from controller.desired import load
 from controller.desired.model import DesiredState
 from controller.engine.reconcile import trial_plan
 from controller.kinds.memory import LiveMemory
-from controller.pipelines import RenderError, pipelines_for
+from controller.pipelines import RenderError, pipelines_of
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
 from controller.service.lease import Lease, LeaseError, LeaseKeeper
 from controller.service.logging import bind_revision, get_logger
@@ -332,10 +332,8 @@ def _one_line(error: BaseException) -> str:
 def render_problems(state: DesiredState) -> list[str]:
     """Render every pipeline now (from the cache when it can), so a template that fails rejects the commit
     instead of failing every reconcile after it."""
-    problems = []
-    for deployment in state.deployments:
-        try:
-            pipelines_for(state, deployment)
-        except RenderError as error:
-            problems.append(str(error))
-    return problems
+    try:
+        pipelines_of(state)
+    except RenderError as error:
+        return str(error).splitlines()
+    return []

@@ -24,12 +24,12 @@ else:
         return run(*args, **kwargs)
     subprocess.run = counting
 from state_factory import churn, example_state, ltv
-from controller.pipelines import pipelines_for
+from controller.pipelines import pipelines_of
 state = example_state() if sys.argv[1] == "warm" else example_state(churn("staging"), ltv("staging"))
 definitions = {
-    f"{deployment.source}:{pipeline.template}": pipeline.definition
-    for deployment in state.deployments
-    for pipeline in pipelines_for(state, deployment)
+    f"{source}:{pipeline.template}": pipeline.definition
+    for source, pipelines in pipelines_of(state).items()
+    for pipeline in pipelines
 }
 sdk = sorted(name for name in sys.modules if name.split(".")[0] == "sagemaker")
 print(json.dumps({"sdk": sdk, "started": len(started), "definitions": definitions}))
@@ -61,7 +61,7 @@ def test_a_warm_render_imports_no_sdk_and_starts_no_process(rendered, shared_cac
 def test_a_cold_render_builds_every_deployment_in_one_worker_not_in_the_controller(tmp_path: Path, rendered) -> None:
     child = run_child("cold", tmp_path / "empty-cache")
     assert child["sdk"] == []
-    assert child["started"] == 1  # the first deployment's miss renders the other one too
+    assert child["started"] == 1  # one worker renders every deployment
     assert child["definitions"] == {
         f"staging/{model}.yaml:batch-inference": rendered[(f"staging/{model}.yaml", "batch-inference")].definition
         for model in ("churn", "ltv")

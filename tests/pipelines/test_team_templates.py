@@ -11,7 +11,7 @@ import pytest
 from docs_text import code_blocks, section
 from state_factory import churn, example_state, flatten, parameters
 
-from controller.pipelines import RenderError, pipelines_for, render_many, specs_for, uncached
+from controller.pipelines import RenderError, pipelines_of, render_many, specs_for, uncached
 
 
 def readme_template() -> str:
@@ -37,7 +37,8 @@ def test_the_readme_template_renders(tmp_path: Path, monkeypatch: pytest.MonkeyP
     sibling = with_template("prod", "templates/sibling.py", model="ltv")
     state = example_state(deployment, sibling, root=str(tmp_path / "desired_state"))
 
-    (pipeline,) = pipelines_for(state, deployment)
+    rendered = pipelines_of(state)
+    (pipeline,) = rendered[deployment.source]
 
     document = json.loads(pipeline.definition)
     assert flatten(document) == [
@@ -57,7 +58,7 @@ def test_the_readme_template_renders(tmp_path: Path, monkeypatch: pytest.MonkeyP
     assert artifact.s3_uri == f"s3://acme-prod-mlops/smgitops/code/{artifact.sha256}/publish.py"
     assert pipeline.template == "templates/scoring.py"
     assert uncached(specs_for(state, sibling)) == []  # the same worker run rendered it
-    (other,) = pipelines_for(state, sibling)
+    (other,) = rendered[sibling.source]
     assert flatten(json.loads(other.definition)) == [("", "Named", "Fail")]
 
 
