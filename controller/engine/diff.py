@@ -1,7 +1,9 @@
 """Field-level differences between a live spec and a desired spec, as `FieldDiff` rows for the plan.
 
 Kinds normalise both sides into the same shape first (server-filled defaults removed, lists keyed by name),
-so an unchanged object never shows a diff. deepdiff finds the differences; this module only names them.
+so an unchanged object never shows a diff. deepdiff finds the differences; this module only names them. It is
+imported on the first diff, not at start-up: it loads pandas and numpy, a cost a plan with nothing to change
+should not pay.
 """
 
 from __future__ import annotations
@@ -9,14 +11,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from deepdiff import DeepDiff
-
 from controller.engine.plan import FieldDiff
 
 _ABSENT = None
 
 
 def field_diffs(before: Mapping[str, Any] | None, after: Mapping[str, Any] | None) -> tuple[FieldDiff, ...]:
+    from deepdiff import DeepDiff
+
     old, new = dict(before or {}), dict(after or {})
     difference = DeepDiff(old, new, view="tree", verbose_level=2)
     rows: dict[str, FieldDiff] = {}

@@ -16,8 +16,9 @@ from __future__ import annotations
 
 import json
 import re
+from collections import defaultdict
 from collections.abc import Mapping, Sequence
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -42,6 +43,7 @@ def build_plan(
     now: datetime | None = None,
     ignore_change_windows: bool = False,
 ) -> Plan:
+    facts = _Facts.of(state)
     changes: list[Change] = []
     problems = list(errors)
     in_sync = 0
@@ -49,7 +51,7 @@ def build_plan(
     for key in sorted(desired.keys() | live.keys()):
         kind = kinds[key[0]]
         scope_changes, scope_problems, scope_in_sync = _plan_scope(
-            state, kind, key, desired.get(key, ()), live.get(key, ())
+            facts, kind, key, desired.get(key, ()), live.get(key, ())
         )
         changes.extend(scope_changes)
         problems.extend(scope_problems)
@@ -99,8 +101,29 @@ def _outside_window(change: Change, closed: Mapping[str, str]) -> Change:
     return replace(change, hold=hold)
 
 
+@dataclass(frozen=True)
+class _Facts:
+    """The desired state with what the rules ask of it per resource indexed once, so a plan stays linear."""
+
+    state: DesiredState
+    suspended_sources: frozenset[str]
+    drift_modes_by_group: Mapping[str, frozenset[str]]
+    """The drift modes of the environments deploying each model package group."""
+
+    @classmethod
+    def of(cls, state: DesiredState) -> _Facts:
+        modes: dict[str, set[str]] = defaultdict(set)
+        for deployment in state.deployments:
+            modes[deployment.model_package_group].add(state.environments[deployment.environment].drift)
+        return cls(
+            state=state,
+            suspended_sources=frozenset(d.source for d in state.deployments if d.suspended),
+            drift_modes_by_group={group: frozenset(found) for group, found in modes.items()},
+        )
+
+
 def _plan_scope(
-    state: DesiredState, kind: Kind, key: ScopeKey, resources: Sequence[Resource], lives: Sequence[Live]
+    facts: _Facts, kind: Kind, key: ScopeKey, resources: Sequence[Resource], lives: Sequence[Live]
 ) -> tuple[list[Change], list[str], int]:
     live_by_name = {item.name: item for item in lives}
     changes, problems, in_sync = [], [], 0
@@ -109,16 +132,16 @@ def _plan_scope(
         if current is None and not kind.CREATABLE:
             problems.append(_missing_message(kind, resource))
             continue
-        change = _change_for(state, resource, current)
+        change = _change_for(facts, resource, current)
         if change is None:
             in_sync += 1
         else:
-            changes.append(_kind_hold(state, kind, change))
+            changes.append(_kind_hold(facts.state, kind, change))
     for orphan in live_by_name.values():
         if orphan.managed:
-            change = _orphan_change(state, kind, key, orphan)
+            change = _orphan_change(facts, kind, key, orphan)
             if change is not None:
-                changes.append(_kind_hold(state, kind, change))
+                changes.append(_kind_hold(facts.state, kind, change))
     return changes, problems, in_sync
 
 
@@ -130,8 +153,8 @@ def _kind_hold(state: DesiredState, kind: Kind, change: Change) -> Change:
     return change if hold is None else replace(change, hold=hold)
 
 
-def _change_for(state: DesiredState, resource: Resource, current: Live | None) -> Change | None:
-    hold = _suspension(state, resource.environment, resource.source)
+def _change_for(facts: _Facts, resource: Resource, current: Live | None) -> Change | None:
+    hold = _suspension(facts, resource.environment, resource.source)
     if current is None:
         return _change(resource, action="create", reason="desired-change", before=None, hold=hold)
     if not current.managed and not resource.adopt:
@@ -149,7 +172,7 @@ def _change_for(state: DesiredState, resource: Resource, current: Live | None) -
     drifted = current.applied_hash is not None and spec_hash(current.spec) != current.applied_hash
     reason = "drift" if drifted else "desired-change"
     if drifted:
-        mode = _drift_mode(state, resource.environment, resource)
+        mode = _drift_mode(facts, resource.environment, resource)
         if mode == "ignore":
             return None
         if mode == "warn":
@@ -169,10 +192,11 @@ def _with_arn(payload: Mapping[str, Any], current: Live) -> Mapping[str, Any]:
     return {**payload, "arn": current.arn} if current.arn else payload
 
 
-def _orphan_change(state: DesiredState, kind: Kind, key: ScopeKey, orphan: Live) -> Change | None:
+def _orphan_change(facts: _Facts, kind: Kind, key: ScopeKey, orphan: Live) -> Change | None:
+    state = facts.state
     environment = key[1]
     converge_to = kind.orphan(orphan)
-    hold = _suspension(state, environment, orphan.source)
+    hold = _suspension(facts, environment, orphan.source)
     target = state.registry if environment == REGISTRY else state.environments[environment].target
     if converge_to is not None:
         if dict(converge_to) == dict(orphan.spec):
@@ -231,24 +255,18 @@ def _change(
     )
 
 
-def _suspension(state: DesiredState, environment: str, source: str | None) -> str | None:
-    if environment != REGISTRY and state.environments[environment].suspended:
+def _suspension(facts: _Facts, environment: str, source: str | None) -> str | None:
+    if environment != REGISTRY and facts.state.environments[environment].suspended:
         return f"environment {environment} is suspended"
-    for deployment in state.deployments:
-        if deployment.suspended and deployment.source == source:
-            return f"{source} is suspended"
+    if source in facts.suspended_sources:
+        return f"{source} is suspended"
     return None
 
 
-def _drift_mode(state: DesiredState, environment: str, resource: Resource) -> str:
+def _drift_mode(facts: _Facts, environment: str, resource: Resource) -> str:
     if environment != REGISTRY:
-        return state.environments[environment].drift
-    declaring = {
-        state.environments[d.environment].drift
-        for d in state.deployments
-        if d.model_package_group == resource.model
-    }
-    return _strictest(declaring)
+        return facts.state.environments[environment].drift
+    return _strictest(set(facts.drift_modes_by_group.get(resource.model, ())))
 
 
 def _registry_drift_mode(state: DesiredState) -> str:

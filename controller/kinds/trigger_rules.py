@@ -17,6 +17,8 @@ from __future__ import annotations
 import hashlib
 import json
 import re
+from collections import defaultdict
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -54,20 +56,21 @@ def rule_name(*parts: str) -> str:
 
 def desired_rules(state: DesiredState) -> list[RuleSpec]:
     rules: dict[tuple[str, str], RuleSpec] = {}
+    retuners = _retuners_by_model(state)
     for deployment in sorted(state.deployments, key=lambda item: item.source):
-        for rule in _rules_of(state, deployment):
+        for rule in _rules_of(state, deployment, retuners.get(deployment.model, ())):
             rules.setdefault((rule.environment, rule.name), rule)
     return list(rules.values())
 
 
-def _rules_of(state: DesiredState, deployment: Deployment) -> list[RuleSpec]:
+def _rules_of(state: DesiredState, deployment: Deployment, retuners: Sequence[Deployment]) -> list[RuleSpec]:
     environment = state.environments[deployment.environment]
     rules = [
         _new_data_rule(environment, deployment),
         _failure_rule(environment, deployment),
         _approval_rule(state, environment, deployment),
     ]
-    rules.extend(_retune_rules(state, environment, deployment))
+    rules.extend(_retune_rules(state, environment, deployment, _retune_trainer(deployment, retuners)))
     return [rule for rule in rules if rule is not None]
 
 
@@ -142,8 +145,9 @@ def _notify_target(
             "inputTransformer": transformer}
 
 
-def _retune_rules(state: DesiredState, environment: Environment, deployment: Deployment) -> list[RuleSpec]:
-    trainer = _retune_trainer(state, deployment)
+def _retune_rules(
+    state: DesiredState, environment: Environment, deployment: Deployment, trainer: Deployment | None
+) -> list[RuleSpec]:
     if trainer is None or deployment.batch_inference.ground_truth is None:
         return []
     training_environment = state.environments[trainer.environment]
@@ -175,16 +179,20 @@ def _retune_rules(state: DesiredState, environment: Environment, deployment: Dep
     ]
 
 
-def _retune_trainer(state: DesiredState, deployment: Deployment) -> Deployment | None:
+def _retuners_by_model(state: DesiredState) -> dict[str, list[Deployment]]:
+    """Per model, the deployments whose training pipeline re-tunes on a model quality failure."""
+    retuners: dict[str, list[Deployment]] = defaultdict(list)
+    for item in state.deployments:
+        if item.training is not None and item.training.retune_on_model_quality_failure:
+            retuners[item.model].append(item)
+    return retuners
+
+
+def _retune_trainer(deployment: Deployment, retuners: Sequence[Deployment]) -> Deployment | None:
     """The deployment whose training pipeline re-tunes this model: this one if it qualifies, else the first."""
-    candidates = [
-        item for item in state.deployments
-        if item.model == deployment.model and item.training is not None
-        and item.training.retune_on_model_quality_failure
-    ]
-    if deployment in candidates:
+    if deployment in retuners:
         return deployment
-    return min(candidates, key=lambda item: item.environment, default=None)
+    return min(retuners, key=lambda item: item.environment, default=None)
 
 
 def _same_place(first: Environment, second: Environment) -> bool:
