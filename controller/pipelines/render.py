@@ -59,7 +59,8 @@ def render_many(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None)
         entries[key] = entry
     if problems:
         raise RenderError("\n".join(problems))
-    return tuple(fill(spec, entries[key]) for key, spec in zip(keys, specs, strict=True))
+    texts = {key: json.dumps(entry["definition"]) for key, entry in entries.items()}
+    return tuple(fill(spec, entries[key], text=texts[key]) for key, spec in zip(keys, specs, strict=True))
 
 
 def uncached(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None) -> list[PipelineSpec]:
@@ -68,9 +69,12 @@ def uncached(specs: Sequence[PipelineSpec], *, cache_dir: Path | None = None) ->
     return [spec for key, spec in zip(keys, specs, strict=True) if cache.load(key, directory=cache_dir) is None]
 
 
-def fill(spec: PipelineSpec, entry: dict[str, Any]) -> RenderedPipeline:
-    """Write the spec's pipeline name and parameter defaults into a cached structure, serialised canonically."""
-    definition = _with_name(entry["definition"], spec.name)
+def fill(spec: PipelineSpec, entry: dict[str, Any], *, text: str | None = None) -> RenderedPipeline:
+    """Write the spec's pipeline name and parameter defaults into a cached structure, serialised canonically.
+
+    `text` is the entry's definition as JSON, when the caller fills many specs of one shape from it."""
+    text = text if text is not None else json.dumps(entry["definition"])
+    definition = json.loads(text.replace(NAME_PLACEHOLDER, spec.name))
     used = {}
     for parameter in definition.get("Parameters", []):
         name = parameter["Name"]
@@ -85,17 +89,6 @@ def fill(spec: PipelineSpec, entry: dict[str, Any]) -> RenderedPipeline:
         parameters=used,
         artifacts=tuple(Artifact(**item) for item in entry["artifacts"]),
     )
-
-
-def _with_name(document: Any, name: str) -> Any:
-    """A copy of `document` with every `NAME_PLACEHOLDER` in its strings replaced by the pipeline name."""
-    if isinstance(document, dict):
-        return {key: _with_name(value, name) for key, value in document.items()}
-    if isinstance(document, list):
-        return [_with_name(item, name) for item in document]
-    if isinstance(document, str) and NAME_PLACEHOLDER in document:
-        return document.replace(NAME_PLACEHOLDER, name)
-    return document
 
 
 def canonical_json(document: Any) -> str:
