@@ -1,17 +1,24 @@
-"""Boto3 clients per (account, region, service, role): AssumeRole, retries, rate limit, endpoint override.
+"""Boto3 clients per (account, region, service, role): AssumeRole, retries, throttling, endpoint override.
 
 Kinds, the engine and the service ask `Clients.client(service, target)` for a client whenever they need one;
 the first call creates it (under a lock, since boto3 sessions are not thread-safe) and every later call, from
 any thread, shares it. Credentials for a target's role come from STS AssumeRole made with the base session's
 credentials and are refreshed by botocore before they expire. Every API call passes through botocore events
-that count it (`Clients.calls`) and take a token from the target account's rate limiter.
+that count it (`Clients.calls`) and, when a hard cap is set, take a token from the account's rate limiter.
+
+Throttling is handled as the AWS SDKs do: botocore's adaptive retry mode sends at full speed until AWS answers
+ThrottlingException, then slows that client (one account and service) down and speeds it up again as calls
+succeed. Reads of many objects of one scope go through `Clients.map`: a bounded pool per account, so a fleet
+uses the latency of the API without starting a thread per object.
 """
 
 from __future__ import annotations
 
 import functools
 import threading
-from typing import Any, Protocol
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor, wait
+from typing import Any, Protocol, TypeVar
 
 import boto3
 import botocore.session
@@ -21,9 +28,15 @@ from botocore.credentials import CredentialProvider, CredentialResolver, Deferre
 
 from controller.aws.calls import CallCounter
 from controller.aws.errors import THROTTLE_CODES
+from controller.aws.once import OncePerApply
 from controller.aws.ratelimit import AccountLimiter
 
 SESSION_NAME = "smgitops"
+Item = TypeVar("Item")
+Result = TypeVar("Result")
+_pool_thread = threading.local()
+"""`account` is set in the threads of an account's pool, so a nested `map` runs inline instead of waiting
+on its own pool."""
 
 
 class Target(Protocol):
@@ -53,23 +66,25 @@ class Clients:
         self,
         *,
         endpoint_url: str | None = None,
-        max_concurrency: int = 8,
-        calls_per_second_per_account: float | None = 20.0,
+        max_concurrency: int = 10,
+        calls_per_second_per_account: float | None = None,
         base_session: boto3.Session | None = None,
         max_attempts: int = 5,
         role_session_seconds: int = 3600,
     ) -> None:
-        """`max_attempts` counts the first try (standard retry mode); `role_session_seconds` is the lifetime
-        asked of AssumeRole (botocore refreshes credentials within 15 minutes of their expiry);
-        `calls_per_second_per_account=None` turns the rate limit off."""
+        """`max_concurrency` is the size of each account's pool for `map`; `max_attempts` counts the first try
+        (adaptive retry mode); `role_session_seconds` is the lifetime asked of AssumeRole (botocore refreshes
+        credentials within 15 minutes of their expiry); `calls_per_second_per_account` is an optional hard
+        cap per account (None: no cap of our own, only the adaptive slow-down on throttling)."""
         self.endpoint_url = endpoint_url
         self.max_concurrency = max_concurrency
         self.calls = CallCounter()
         self.limiter = AccountLimiter(rate=calls_per_second_per_account)
+        self.once = OncePerApply()
         self.role_session_seconds = role_session_seconds
         self._base_session = base_session or boto3.Session()
         self._config = Config(
-            retries={"mode": "standard", "total_max_attempts": max_attempts},
+            retries={"mode": "adaptive", "total_max_attempts": max_attempts},
             max_pool_connections=max(10, max_concurrency),
             connect_timeout=10,
             read_timeout=60,
@@ -77,6 +92,7 @@ class Clients:
         self._clients: dict[tuple[str, str, str, str], BaseClient] = {}
         self._role_sessions: dict[str, boto3.Session] = {}
         self._sts_clients: dict[str, BaseClient] = {}
+        self._pools: dict[str, ThreadPoolExecutor] = {}
         self._lock = threading.Lock()
         self._sts_lock = threading.Lock()
 
@@ -96,8 +112,36 @@ class Clients:
                 self._clients[key] = new_client
             return self._clients[key]
 
+    def map(self, target: Target, function: Callable[[Item], Result], items: Iterable[Item]) -> list[Result]:
+        """`function(item)` for every item, results in order, on `target`'s account pool: at most
+        `max_concurrency` calls in flight per account, accounts in parallel. Every call finishes before the
+        first failure (in item order) is raised."""
+        chosen = list(items)
+        if len(chosen) <= 1 or getattr(_pool_thread, "account", None) == target.account:
+            return [function(item) for item in chosen]
+        pool = self._pool(target.account)
+        futures = [pool.submit(function, item) for item in chosen]
+        wait(futures)
+        return [future.result() for future in futures]
+
+    def _pool(self, account: str) -> ThreadPoolExecutor:
+        with self._lock:
+            if account not in self._pools:
+                self._pools[account] = ThreadPoolExecutor(
+                    max_workers=self.max_concurrency,
+                    thread_name_prefix=f"aws-{account}",
+                    initializer=_mark_pool_thread,
+                    initargs=(account,),
+                )
+            return self._pools[account]
+
     def close(self) -> None:
-        """Close every client's connection pool."""
+        """Stop the account pools and close every client's connection pool."""
+        with self._lock:
+            pools = list(self._pools.values())
+            self._pools.clear()
+        for pool in pools:
+            pool.shutdown(wait=True)
         with self._lock, self._sts_lock:
             for open_client in [*self._clients.values(), *self._sts_clients.values()]:
                 open_client.close()
@@ -170,3 +214,7 @@ class Clients:
 
     def _on_after_call(self, *, parsed: dict | None = None, **_: Any) -> None:
         self.calls.record_retries((parsed or {}).get("ResponseMetadata", {}).get("RetryAttempts", 0))
+
+
+def _mark_pool_thread(account: str) -> None:
+    _pool_thread.account = account

@@ -40,6 +40,7 @@ def apply_plan(
     should_stop: Callable[[], bool] = lambda: False,
 ) -> ApplyResult:
     result = ApplyResult()
+    clients.once.reset()
     failed_keys: dict[tuple[str, str | None], bool] = {}
     """(environment, model) → whether its failure was temporary."""
     ordered = sorted(plan.actionable, key=lambda change: kinds[change.kind].ORDER)
