@@ -1,7 +1,8 @@
-"""A thread-safe token bucket, one per AWS account, so that one busy account cannot exhaust the API quotas.
+"""An optional hard cap on calls per second per AWS account: a thread-safe token bucket per account.
 
-`controller.aws.clients` takes a token before every HTTP request a client sends (retries included), through
-botocore's `before-send` event; nobody else needs to call it.
+Off by default (throttling is handled by botocore's adaptive retry mode, see `controller.aws.clients`). When a
+cap is set, `controller.aws.clients` takes a token before every HTTP request a client sends (retries
+included), through botocore's `before-send` event; nobody else needs to call it.
 """
 
 from __future__ import annotations
@@ -32,6 +33,10 @@ class TokenBucket:
                 return slept
             time.sleep(wait)
             slept += wait
+
+    def try_acquire(self) -> bool:
+        """Take one token if one is there now, without waiting."""
+        return self._try_take() == 0.0
 
     def _try_take(self) -> float:
         with self._lock:

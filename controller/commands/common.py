@@ -41,8 +41,9 @@ def add_calls_per_second(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--calls-per-second",
         type=calls_per_second,
-        default=20.0,
-        help="AWS calls per second per account, to stay under AWS's API quotas; 0: no limit of smgitops' own",
+        default=0.0,
+        help="a hard cap on AWS calls per second per account (default 0: none; calls slow down by themselves "
+        "when AWS throttles them)",
     )
 
 

@@ -68,8 +68,9 @@ class Settings:
     """Stop (exit 0) after this many full reconciles; None runs until SIGTERM."""
     endpoint_url: str | None = None
     """Send every AWS call here (an emulator)."""
-    calls_per_second: float | None = 20.0
-    """AWS calls per second per account; None for no limit of our own."""
+    calls_per_second: float | None = None
+    """A hard cap on AWS calls per second per account; None (the default) for none: calls slow down by
+    themselves when AWS throttles them."""
     backoff_base: float = 1.0
     """First retry delay after a temporary error; it doubles with each failure of the same key."""
     backoff_max: float = 300.0

@@ -1,7 +1,8 @@
-"""Throttling: botocore retries throttled calls and we count them; our per-account rate limit spaces calls.
+"""Throttling: botocore retries throttled calls and slows down, we count them; an optional hard cap spaces calls.
 
-The emulator never throttles, so a small HTTP proxy in front of it answers the first N SageMaker calls with
-the `ThrottlingException` AWS sends and forwards everything else.
+The emulator never throttles, so a small HTTP proxy in front of it answers SageMaker calls with the
+`ThrottlingException` AWS sends, either the next N of them or, like AWS, whenever they come faster than a
+token bucket allows; it forwards everything else.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from controller.aws.emulator import fake_base_session
 from controller.aws.errors import classify, error_code
 from controller.aws.ratelimit import TokenBucket
 from controller.desired.model import Account
+from controller.engine.reconcile import make_plan, reconcile
 
 STAGING = Account("222222222222", "us-east-1", "arn:aws:iam::222222222222:role/smgitops-deploy")
 PROD = Account("333333333333", "us-east-1", "arn:aws:iam::333333333333:role/smgitops-deploy")
@@ -33,6 +35,9 @@ class ThrottlingProxy(ThreadingHTTPServer):
         super().__init__(("127.0.0.1", 0), _ProxyHandler)
         self.upstream = upstream
         self.throttle_next = 0
+        self.quota: TokenBucket | None = None
+        """When set, a SageMaker call finding the bucket empty is throttled (AWS's per-account API rate)."""
+        self.sagemaker_calls = 0
         self.lock = threading.Lock()
 
     @property
@@ -40,23 +45,38 @@ class ThrottlingProxy(ThreadingHTTPServer):
         return f"http://127.0.0.1:{self.server_address[1]}"
 
     def should_throttle(self, headers) -> bool:
+        if not headers.get("X-Amz-Target", "").startswith("SageMaker."):
+            return False
         with self.lock:
-            if self.throttle_next and headers.get("X-Amz-Target", "").startswith("SageMaker."):
+            self.sagemaker_calls += 1
+            if self.throttle_next:
                 self.throttle_next -= 1
                 return True
-            return False
+        return self.quota is not None and not self.quota.try_acquire()
 
 
 class _ProxyHandler(BaseHTTPRequestHandler):
     server: ThrottlingProxy
 
     def do_POST(self) -> None:
+        self._forward()
+
+    def do_GET(self) -> None:
+        self._forward()
+
+    def do_PUT(self) -> None:
+        self._forward()
+
+    def do_DELETE(self) -> None:
+        self._forward()
+
+    def _forward(self) -> None:
         body = self.rfile.read(int(self.headers.get("Content-Length", 0)))
         if self.server.should_throttle(self.headers):
             self._reply(400, {"Content-Type": "application/x-amz-json-1.1"}, THROTTLED_BODY)
             return
         forwarded = urllib.request.Request(
-            self.server.upstream + self.path, data=body, method="POST", headers=dict(self.headers)
+            self.server.upstream + self.path, data=body or None, method=self.command, headers=dict(self.headers)
         )
         try:
             with urllib.request.urlopen(forwarded, timeout=30) as response:
@@ -112,7 +132,25 @@ def test_throttling_past_the_last_attempt_is_a_temporary_error(proxy):
     assert (clients.calls.throttles, clients.calls.retries) == (2, 1)
 
 
-def test_the_rate_limit_is_per_account(emulator):
+def test_a_plan_under_throttling_completes_slowing_down_per_account_and_service(proxy, fleet, emulator):
+    with emulator.clients() as direct:
+        reconcile(fleet, clients=direct)  # everything exists: the plan reads every object
+    clients = Clients(endpoint_url=proxy.url, base_session=fake_base_session())
+    proxy.quota = TokenBucket(rate=5, capacity=2)  # far below what the plan would send unhindered
+
+    plan = make_plan(fleet, clients=clients)
+
+    assert plan.errors == () and plan.changes == ()
+    calls = clients.calls
+    sagemaker_calls = sum(count for key, count in calls.by_operation().items() if key.startswith("sagemaker:"))
+    assert calls.throttles > 0  # AWS said slow down...
+    assert calls.throttles == proxy.sagemaker_calls - sagemaker_calls  # ...only SageMaker, and each was retried
+    assert calls.retries == calls.throttles
+    assert calls.throttles <= sagemaker_calls  # ...and the client did: bounded, not a retry storm
+    clients.close()
+
+
+def test_the_hard_cap_is_per_account(emulator):
     with emulator.clients(calls_per_second_per_account=10) as clients:
         busy, quiet = clients.client("sagemaker", STAGING), clients.client("sagemaker", PROD)
         started = time.monotonic()
