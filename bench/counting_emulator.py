@@ -6,7 +6,9 @@ Terraform. The child starts `controller.aws.emulator.Emulator` (moto's server on
 application in `CountingApp`: one counter per (caller, service, operation), where the caller is `terraform` or
 `smgitops` from the User-Agent, the service comes from the SigV4 credential scope and the operation from
 X-Amz-Target, the query-protocol `Action`, or the REST path. `GET /_bench/requests` returns the counters as
-JSON; the parent takes one reading before and one after a plan, so the same counter measures both tools.
+JSON; the parent takes one reading before and one after a plan. `POST /_bench/latency?seconds=0.05` makes every
+later request wait that long before moto answers it (in its own server thread, so waits overlap as on AWS),
+which is how the benchmark gives the emulator the latency of a real API.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ import re
 import subprocess
 import sys
 import threading
+import time
 import urllib.request
 from collections import Counter
 from collections.abc import Callable, Iterable
@@ -26,6 +29,7 @@ from typing import Any
 from urllib.parse import parse_qs
 
 COUNTS_PATH = "/_bench/requests"
+LATENCY_PATH = "/_bench/latency"
 SCOPE = re.compile(r"Credential=[^/]+/\d{8}/[^/]+/(?P<service>[^/]+)/aws4_request")
 SCHEDULER_OPERATIONS = {
     ("GET", "schedules", False): "ListSchedules",
@@ -49,18 +53,28 @@ class CountingApp:
     def __init__(self, app: Callable) -> None:
         self.app = app
         self.counts: Counter[str] = Counter()
+        self.latency = 0.0
         self.lock = threading.Lock()
 
     def __call__(self, environ: dict[str, Any], start_response: Callable) -> Iterable[bytes]:
         if environ.get("PATH_INFO") == COUNTS_PATH:
             with self.lock:
-                body = json.dumps(dict(self.counts)).encode()
-            start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
-            return [body]
+                return _json_reply(start_response, dict(self.counts))
+        if environ.get("PATH_INFO") == LATENCY_PATH:
+            self.latency = float(parse_qs(environ.get("QUERY_STRING", ""))["seconds"][0])
+            return _json_reply(start_response, {"seconds": self.latency})
         key = request_key(environ)
         with self.lock:
             self.counts[key] += 1
+        if self.latency:
+            time.sleep(self.latency)
         return self.app(environ, start_response)
+
+
+def _json_reply(start_response: Callable, document: Any) -> list[bytes]:
+    body = json.dumps(document).encode()
+    start_response("200 OK", [("Content-Type", "application/json"), ("Content-Length", str(len(body)))])
+    return [body]
 
 
 def request_key(environ: dict[str, Any]) -> str:
@@ -127,6 +141,12 @@ class EmulatorProcess:
         assert self._process is not None
         fields = Path(f"/proc/{self._process.pid}/stat").read_text().rsplit(")", 1)[1].split()
         return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
+
+    def set_latency(self, seconds: float) -> None:
+        """Delay every later request by `seconds` (0: answer at once)."""
+        request = urllib.request.Request(f"{self.url}{LATENCY_PATH}?seconds={seconds}", data=b"", method="POST")
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
 
     def reset(self) -> None:
         """Forget every resource in every account (moto's reset API; not counted as a tool's request)."""

@@ -1,13 +1,14 @@
-"""Benchmark: a no-change plan by smgitops and by Terraform, managing the same objects on the same emulator.
+"""Benchmark: a no-change plan by smgitops and by Terraform, managing the same objects, as users run them.
 
-    .venv/bin/python bench/plan_vs_terraform.py --models 20 --repeat 3
+    .venv/bin/python bench/plan_vs_terraform.py --models 50 --latency-ms 50 --repeat 5
 
-Writes a desired state of N models × 3 environments (3 accounts), starts the emulator in a child process that
-counts every HTTP request it answers, then measures each tool in turn on a freshly reset and seeded emulator:
-smgitops (`smgitops apply`, then timed no-change plans in-process and one `smgitops plan` subprocess) and
-Terraform (the same objects as `main.tf.json`, `terraform apply`, then timed `terraform plan
--detailed-exitcode`). Checks that both left the same objects (exit 1 if not), prints a Markdown table and
-writes every number to `bench/results/<date>-models<N>.json`.
+Writes a desired state of N models × 3 environments (3 accounts) and starts two identical emulators, each in
+its own process counting every request it answers: one for smgitops's objects, one for Terraform's (the same
+objects as `main.tf.json`). Both tools apply once; the inventories of the two emulators must match (exit 1 if
+not). Then, with every emulator request delayed by `--latency-ms` (as on AWS), it times one `smgitops plan` on
+an empty render cache (the first plan of a new CI job or ECS task) and `--repeat` rounds of `smgitops plan`
+and `terraform plan`, run by run in turn, both with their defaults. Prints a Markdown table (medians and every
+run) and writes every number, with the machine's load average, to `bench/results/<date>-models<N>-<ms>ms.json`.
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ import platform
 import sys
 import tempfile
 import time
+from contextlib import ExitStack
 from datetime import date
 from importlib import metadata
 from pathlib import Path
@@ -30,6 +32,7 @@ import smgitops_side
 import terraform_side
 from counting_emulator import EmulatorProcess
 from fleet import write_fleet
+from measure import series
 from terraform_config import resource_count, terraform_config
 
 from controller.kinds import approval
@@ -40,8 +43,9 @@ RESULTS = Path(__file__).resolve().parent / "results"
 def parse(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--models", type=int, required=True, help="models per environment (3 environments)")
-    parser.add_argument("--repeat", type=int, default=3, help="timed plans per variant (median reported)")
-    parser.add_argument("--parallelism", type=int, nargs="+", default=[10, 1], help="terraform -parallelism values")
+    parser.add_argument("--repeat", type=int, default=5, help="rounds of one plan by each tool (medians reported)")
+    parser.add_argument("--latency-ms", type=float, default=0.0, help="delay of every emulator request while timing")
+    parser.add_argument("--no-terraform", action="store_true", help="smgitops only (when Terraform takes too long)")
     parser.add_argument("--out", type=Path, default=RESULTS, help="directory for the JSON results")
     return parser.parse_args(argv)
 
@@ -49,36 +53,60 @@ def parse(argv: list[str] | None) -> argparse.Namespace:
 def main(argv: list[str] | None = None) -> int:
     args = parse(argv)
     started = time.perf_counter()
-    with tempfile.TemporaryDirectory(prefix="smgitops-bench-") as scratch, EmulatorProcess() as server:
-        root = write_fleet(Path(scratch) / "desired_state", models=args.models)
+    with tempfile.TemporaryDirectory(prefix="smgitops-bench-") as scratch_name, ExitStack() as stack:
+        scratch = Path(scratch_name)
+        ours = stack.enter_context(EmulatorProcess())
+        theirs = None if args.no_terraform else stack.enter_context(EmulatorProcess())
+        root = write_fleet(scratch / "desired_state", models=args.models)
         state = smgitops_side.load_state(root)
         results = header(args, state)
-        _say(f"emulator at {server.url}; smgitops first")
         results["load_average"] = {"start": os.getloadavg()}
-        smgitops_inventory = run_smgitops(server, root, state, args, results)
-        results["load_average"]["after_smgitops"] = os.getloadavg()
-        _say("Terraform next, on the reset emulator")
-        server.reset()
-        terraform_inventory = run_terraform(server, root, state, args, results, Path(scratch) / "terraform")
-        results["load_average"]["after_terraform"] = os.getloadavg()
-    results["objects"]["aws"] = inventory.counts(smgitops_inventory)
-    results["objects"]["differences"] = inventory.differences(smgitops_inventory, terraform_inventory)
-    results["ratios"] = report.ratios(results)
+        warm_cache = scratch / "render-cache"
+        set_up_smgitops(ours, root, warm_cache, results)
+        found = _inventory(ours, state)
+        results["objects"]["aws"] = inventory.counts(found)
+        if theirs is not None:
+            set_up_terraform(theirs, state, root, scratch / "terraform", results)
+            results["objects"]["differences"] = inventory.differences(found, _inventory(theirs, state))
+        for server in (ours, theirs):
+            if server is not None:
+                server.set_latency(args.latency_ms / 1000)
+        results["load_average"]["before_plans"] = os.getloadavg()
+        _say("smgitops plan on an empty render cache")
+        cold = smgitops_side.cli_plan(ours, root, scratch / "empty-render-cache")
+        samples: dict[str, list] = {"smgitops": [], "terraform": []}
+        for round_number in range(1, args.repeat + 1):
+            samples["smgitops"].append(smgitops_side.cli_plan(ours, root, warm_cache))
+            if theirs is not None:
+                samples["terraform"].append(terraform_side.plan(theirs, scratch / "terraform"))
+            _say(f"round {round_number}: " + ", ".join(f"{tool} {runs[-1].seconds:.2f} s" for tool, runs in
+                                                        samples.items() if runs))
+        results["load_average"]["end"] = os.getloadavg()
+    results["plans"] = {
+        "smgitops": series(samples["smgitops"]),
+        "smgitops_cold_render_cache": series([cold]),
+        **({"terraform": series(samples["terraform"])} if samples["terraform"] else {}),
+    }
+    results["paired_ratios"] = report.paired_ratios(samples)
     results["wall_seconds"] = round(time.perf_counter() - started, 1)
-    output = args.out / f"{date.today().isoformat()}-models{args.models}.json"
+    output = args.out / f"{date.today().isoformat()}-models{args.models}-{args.latency_ms:g}ms.json"
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_text(json.dumps(results, indent=2) + "\n")
     print(report.table(results))
-    same = not results["objects"]["differences"]
-    print(f"\nsame objects: {same}; results in {output}")
+    same = not results["objects"].get("differences")
+    print(f"\nsame objects: {same if theirs is not None else 'not compared'}; results in {output}")
     return 0 if same else 1
 
 
 def header(args: argparse.Namespace, state) -> dict[str, Any]:
+    command = f".venv/bin/python bench/plan_vs_terraform.py --models {args.models} --repeat {args.repeat}"
+    command += f" --latency-ms {args.latency_ms:g}" + (" --no-terraform" if args.no_terraform else "")
     return {
         "date": date.today().isoformat(),
-        "command": f".venv/bin/python bench/plan_vs_terraform.py --models {args.models} --repeat {args.repeat}",
+        "command": command,
         "models": args.models,
+        "deployments": len(state.deployments),
+        "latency_ms": args.latency_ms,
         "environments": sorted(state.environments),
         "accounts": sorted({environment.account for environment in state.environments.values()}),
         "repeat": args.repeat,
@@ -88,63 +116,36 @@ def header(args: argparse.Namespace, state) -> dict[str, Any]:
             "python": platform.python_version(),
             **{name: metadata.version(name) for name in ("moto", "boto3", "botocore")},
         },
-        "compared_kinds": list(smgitops_side.COMPARED),
         "left_out": {"approval": "Terraform has no resource for a model package version's approval status"},
         "objects": {"smgitops_approvals": len(approval.desired(state))},
     }
 
 
-def run_smgitops(server: EmulatorProcess, root: Path, state, args: argparse.Namespace, results: dict) -> dict:
+def set_up_smgitops(server: EmulatorProcess, root: Path, cache_dir: Path, results: dict) -> None:
     smgitops_side.seed(server.url, root)
-    apply_seconds = smgitops_side.apply_cli(server.url, root)
-    _say(f"smgitops apply: {apply_seconds:.1f} s")
-    found = _inventory(server.url, state)
-    variants = {
-        "in_process_fresh_clients_rate_limited": {"rate": smgitops_side.SHIPPED_RATE, "fresh_clients": True},
-        "in_process_fresh_clients": {"rate": None, "fresh_clients": True},
-        "in_process_reused_clients": {"rate": None, "fresh_clients": False},
-        "in_process_reused_clients_one_worker": {"rate": None, "fresh_clients": False, "workers": 1},
-    }
-    plans = {}
-    for name, options in variants.items():
-        plans[name] = smgitops_side.timed_plans(server, root, repeat=args.repeat, **options)
-        _say(f"smgitops {name}: {plans[name]['median_seconds']} s, {plans[name]['requests']} requests")
-    cli = smgitops_side.cli_plan(server, root)
-    _say(f"smgitops plan (CLI): {cli['seconds']} s, {cli['requests']} requests")
-    results["smgitops"] = {"apply_seconds": round(apply_seconds, 1), "plans": plans, "cli_plan": cli}
-    results["objects"]["smgitops_resources"] = plans["in_process_reused_clients"]["resources"]
-    return found
+    applied = smgitops_side.apply_cli(server, root, cache_dir)
+    _say(f"smgitops apply: {applied.seconds:.1f} s (renders every template shape on an empty cache)")
+    results["smgitops"] = {"apply_seconds": round(applied.seconds, 1), "apply_requests": sum(applied.requests.values())}
 
 
-def run_terraform(
-    server: EmulatorProcess, root: Path, state, args: argparse.Namespace, results: dict, workdir: Path
-) -> dict:
+def set_up_terraform(server: EmulatorProcess, state, root: Path, workdir: Path, results: dict) -> None:
     smgitops_side.seed(server.url, root)
     config = terraform_config(state, server.url)
     init_seconds = terraform_side.prepare(workdir, config)
     apply_seconds = terraform_side.apply(workdir)
     _say(f"terraform apply: {apply_seconds:.1f} s")
-    found = _inventory(server.url, state)
-    plans = {}
-    for parallelism in args.parallelism:
-        run = terraform_side.timed_plans(server, workdir, repeat=args.repeat, parallelism=parallelism)
-        plans[f"parallelism_{parallelism}"] = run
-        _say(f"terraform plan -parallelism={parallelism}: {run['median_seconds']} s, {run['requests']} requests")
-    plans["no_refresh"] = terraform_side.timed_plans(server, workdir, repeat=args.repeat, refresh=False)
     results["terraform"] = {
         "versions": terraform_side.versions(workdir),
         "init_seconds": round(init_seconds, 1),
         "apply_seconds": round(apply_seconds, 1),
         "config_bytes": (workdir / "main.tf.json").stat().st_size,
-        "plans": plans,
     }
     results["objects"]["terraform_resources"] = terraform_side.state_count(workdir)
     results["objects"]["terraform_by_type"] = resource_count(config)
-    return found
 
 
-def _inventory(url: str, state) -> dict:
-    with smgitops_side.new_clients(url, rate=None) as clients:
+def _inventory(server: EmulatorProcess, state) -> dict:
+    with smgitops_side.new_clients(server.url) as clients:
         return inventory.inventory(clients, state)
 
 

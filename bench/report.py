@@ -1,76 +1,64 @@
-"""The benchmark's table and ratios, from the results `plan_vs_terraform.py` collected.
+"""The benchmark's Markdown table and ratios, from the results `plan_vs_terraform.py` collected.
 
-`table(results)` returns Markdown (printed, and pasted into docs/performance.md);
-`ratios(results)` compares Terraform's default plan with smgitops as shipped.
+`table(results)` is printed after a run; `paired_ratios(samples)` compares the two tools round by round
+(Terraform's run over smgitops's run of the same round, which saw the same load on the machine).
 """
 
 from __future__ import annotations
 
+import statistics
 from typing import Any
 
-SMGITOPS_ROWS = (
-    (
-        "in_process_fresh_clients_rate_limited",
-        "smgitops, in-process, as `smgitops plan` runs (fresh clients, 20 calls/s/account)",
-    ),
-    ("in_process_fresh_clients", "smgitops, in-process, fresh clients, no rate limit"),
-    ("in_process_reused_clients", "smgitops, in-process, clients reused (as the service), no rate limit"),
-    ("in_process_reused_clients_one_worker", "the same, one read at a time (`max_workers=1`)"),
+ROWS = (
+    ("smgitops", "`smgitops plan` (defaults)"),
+    ("smgitops_cold_render_cache", "`smgitops plan`, empty render cache (new CI job or ECS task), once"),
+    ("terraform", "`terraform plan` (defaults: refresh, `-parallelism=10`)"),
 )
-HEADLINE = ("in_process_fresh_clients_rate_limited", "parallelism_10")
 
 
-def ratios(results: dict[str, Any]) -> dict[str, float]:
-    smgitops = results["smgitops"]["plans"][HEADLINE[0]]
-    terraform = results["terraform"]["plans"][HEADLINE[1]]
-    cli = results["smgitops"]["cli_plan"]
+def paired_ratios(samples: dict[str, list]) -> dict[str, Any]:
+    """Per round, Terraform's wall and CPU time over smgitops's; their medians."""
+    pairs = list(zip(samples.get("terraform", []), samples["smgitops"], strict=False))
+    if not pairs:
+        return {}
+    wall = [theirs.seconds / ours.seconds for theirs, ours in pairs]
+    cpu = [theirs.cpu_seconds / ours.cpu_seconds for theirs, ours in pairs]
     return {
-        "seconds_terraform_over_smgitops": _ratio(terraform["median_seconds"], smgitops["median_seconds"]),
-        "requests_terraform_over_smgitops": _ratio(terraform["requests"], smgitops["requests"]),
-        "seconds_terraform_over_smgitops_cli": _ratio(terraform["median_seconds"], cli["seconds"]),
-        "requests_terraform_over_smgitops_cli": _ratio(terraform["requests"], cli["requests"]),
+        "wall": [round(value, 1) for value in wall],
+        "median_wall": round(statistics.median(wall), 1),
+        "cpu": [round(value, 1) for value in cpu],
+        "median_cpu": round(statistics.median(cpu), 1),
     }
 
 
 def table(results: dict[str, Any]) -> str:
-    repeat = results["repeat"]
     objects = results["objects"]
-    aws_objects = objects["aws"]["total"]
     lines = [
-        f"| {results['models']} models × 3 environments | AWS objects (tool's resources) | seconds per no-change "
-        f"plan (median of {repeat}) | tool CPU s | emulator CPU s | API requests per plan (of which STS) |",
-        "|---|---:|---:|---:|---:|---:|",
+        f"{results['models']} models × 3 environments ({results['deployments']} deployment files, "
+        f"{objects['aws']['total']} AWS objects + {objects['smgitops_approvals']} registry approvals), "
+        f"{results['latency_ms']:g} ms per request, {results['repeat']} rounds, load average "
+        f"{_load(results['load_average']['before_plans'])} → {_load(results['load_average']['end'])}:",
+        "",
+        "| no-change plan | wall s, median (runs) | CPU s, median | peak MiB | API requests |",
+        "|---|---|---:|---:|---:|",
     ]
-    managed = f"{aws_objects} ({objects['smgitops_resources']})"
-    for key, label in SMGITOPS_ROWS:
-        lines.append(_row(label, managed, results["smgitops"]["plans"][key]))
-    cli = results["smgitops"]["cli_plan"]
-    with_approvals = f"{aws_objects} + {objects['smgitops_approvals']} approvals"
-    cli_label = "`smgitops plan` CLI subprocess, once (every kind, approvals too)"
-    once = {f"median_{key}": cli[key] for key in ("seconds", "cpu_seconds", "emulator_cpu_seconds")}
-    lines.append(_row(cli_label, with_approvals, {**cli, **once}))
-    for run in results["terraform"]["plans"].values():
-        label = f"`terraform plan -refresh={'true' if run['refresh'] else 'false'} -parallelism={run['parallelism']}`"
-        if not run["refresh"]:
-            label += " (fixed cost: no reads)"
-        lines.append(_row(label, f"{aws_objects} ({objects['terraform_resources']})", run))
-    found = ratios(results)
-    lines.append("")
-    lines.append(
-        f"Terraform (`-parallelism=10`) / smgitops (as `smgitops plan` runs): "
-        f"**{found['seconds_terraform_over_smgitops']}× the time, "
-        f"{found['requests_terraform_over_smgitops']}× the API requests**; against the `smgitops plan` "
-        f"subprocess: {found['seconds_terraform_over_smgitops_cli']}× the time, "
-        f"{found['requests_terraform_over_smgitops_cli']}× the requests."
-    )
+    for key, label in ROWS:
+        run = results["plans"].get(key)
+        if run is not None:
+            runs = ", ".join(f"{value:.1f}" for value in run["seconds"])
+            lines.append(
+                f"| {label} | {run['median_seconds']:.2f} ({runs}) | {run['median_cpu_seconds']:.2f} | "
+                f"{run['median_peak_mib']:.0f} | {run['requests']} |"
+            )
+    ratios = results.get("paired_ratios")
+    if ratios:
+        lines += [
+            "",
+            f"Terraform / smgitops, round by round: **{ratios['median_wall']}× the wall time** "
+            f"({', '.join(map(str, ratios['wall']))}), {ratios['median_cpu']}× the CPU time.",
+        ]
     return "\n".join(lines)
 
 
-def _row(label: str, objects: str, run: dict[str, Any]) -> str:
-    sts = run["requests"] - run["requests_without_sts"]
-    times = " | ".join(f"{run[f'median_{key}']:.2f}" for key in ("seconds", "cpu_seconds", "emulator_cpu_seconds"))
-    return f"| {label} | {objects} | {times} | {run['requests']} ({sts}) |"
-
-
-def _ratio(numerator: float, denominator: float) -> float:
-    return round(numerator / denominator, 1) if denominator else float("inf")
+def _load(values: list[float]) -> str:
+    return "/".join(f"{value:.1f}" for value in values)

@@ -1,6 +1,6 @@
 """Terraform's half of the benchmark: init offline, apply once, then time no-change plans and count requests.
 
-`plan_vs_terraform.py` calls `prepare`, `apply` and `timed_plans`. Terraform runs as it would in CI: a local
+`plan_vs_terraform.py` calls `prepare`, `apply` and `plan`. Terraform runs as it would in CI: a local
 state file, the AWS provider from the offline plugin directory (`-plugin-dir`), no version check
 (`CHECKPOINT_DISABLE`), an empty CLI configuration file, and no AWS variables from the caller's environment
 (the provider blocks carry the emulator's endpoint and fake keys).
@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 from counting_emulator import EmulatorProcess
-from measure import measure, series
+from measure import Sample, run
 
 PLUGIN_DIR = "/opt/tf-plugins"
 
@@ -74,13 +74,8 @@ def state_count(workdir: Path) -> int:
     return len(completed.stdout.split())
 
 
-def timed_plans(
-    server: EmulatorProcess, workdir: Path, *, repeat: int, parallelism: int = 10, refresh: bool = True
-) -> dict[str, Any]:
-    """`repeat` runs of `terraform plan -detailed-exitcode`, each timed and counted; any change is an error."""
-    arguments = [
-        "plan", "-input=false", "-no-color", "-detailed-exitcode",
-        f"-refresh={'true' if refresh else 'false'}", f"-parallelism={parallelism}",
-    ]
-    samples = [measure(server, lambda: terraform(workdir, *arguments), in_process=False)[0] for _ in range(repeat)]
-    return {"parallelism": parallelism, "refresh": refresh, **series(samples)}
+def plan(server: EmulatorProcess, workdir: Path) -> Sample:
+    """One `terraform plan -detailed-exitcode` with the defaults (refresh, `-parallelism=10`); any change stops
+    the benchmark."""
+    command = [terraform_binary(), "plan", "-input=false", "-no-color", "-detailed-exitcode"]
+    return run(server, command, env=environment(workdir), cwd=workdir)
