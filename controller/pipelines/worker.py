@@ -82,7 +82,15 @@ def build_definition(job: dict[str, Any]) -> tuple[dict[str, Any], list[dict[str
         parameter.pop("DefaultValue", None)
     for step_name, field, parameter_name in context.bindings():
         _bind(definition, step_name, field, parameter_name)
+    _check_name_used_whole(definition, job["name"])
     return definition, context.code_artifacts()
+
+
+def _check_name_used_whole(definition: dict[str, Any], name: str) -> None:
+    """The renderer writes the pipeline's name over `name` afterwards, which works only where it appears whole."""
+    text = json.dumps(definition)
+    if text.lower().count(name[: len(name) // 2].lower()) != text.count(name):
+        raise ValueError("use context.pipeline_name whole: it is filled in after rendering, not cut or changed")
 
 
 def _bind(definition: dict[str, Any], step_name: str, field: str, parameter_name: str) -> None:
