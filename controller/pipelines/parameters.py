@@ -1,6 +1,6 @@
 """The one place that maps a deployment file to pipeline specs: parameter defaults and structural options.
 
-`pipelines_for` and `smgitops render` call `specs_for`. Every value a deployment file sets for a pipeline is
+`pipelines_of` and `smgitops render` call `specs_for`. Every value a deployment file sets for a pipeline is
 a parameter default here (model package ARN of `approvedVersion`, thresholds, instance type and count, S3
 URIs), so a version bump or threshold change never changes the structure. What shapes the step graph
 (metric names and bounds, whether ground truth is configured, tuning ranges) goes into `options`, and what

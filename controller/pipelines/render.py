@@ -1,6 +1,6 @@
 """Render pipeline specs to canonical PipelineDefinition JSON: from the cache, else in a sandboxed worker.
 
-Called by `pipelines_for` and `smgitops render`. A render looks the spec's structure up in the disk cache
+Called by `pipelines_of` and `smgitops render`. A render looks the spec's structure up in the disk cache
 (`controller.pipelines.cache`); only on a miss does it build the template with the SageMaker SDK, and then
 not in this process: `controller.pipelines.worker` runs in a child Python with no AWS credentials, no
 endpoint, no SDK config files, instance metadata disabled and sockets refused, so a render is offline by
