@@ -11,6 +11,7 @@ from state_factory import churn, example_state, ltv
 
 from controller.engine.reconcile import make_plan
 from controller.kinds import pipeline
+from controller.pipelines import RenderError, pipelines_of
 
 render = importlib.import_module("controller.pipelines.render")  # the package exports a function of that name
 MODELS = 200
@@ -87,3 +88,22 @@ def test_a_render_that_fails_is_a_plan_error(aws, tmp_path: Path, monkeypatch: p
         "prod/scoring.yaml: templates/scoring.py: RuntimeError: the feature store is not configured",
     )
     assert plan.changes == ()
+
+
+def test_a_render_that_never_ends_is_stopped_and_reported(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(render, "WORKER_TIMEOUT_SECONDS", 2)
+    monkeypatch.setenv("SMGITOPS_CACHE_DIR", str(tmp_path / "cache"))
+    (tmp_path / "templates").mkdir()
+    (tmp_path / "templates" / "slow.py").write_text("import time\n\n\ndef build(context):\n    time.sleep(3600)\n")
+    slow = churn("prod", model="slow", source="prod/slow.yaml")
+    batch = dataclasses.replace(slow.batch_inference, template="templates/slow.py")
+    slow = dataclasses.replace(slow, batch_inference=batch)
+    state = example_state(slow, root=str(tmp_path))
+
+    with pytest.raises(RenderError) as raised:
+        pipelines_of(state)
+
+    assert str(raised.value) == (
+        "prod/slow.yaml: templates/slow.py: not rendered: "
+        "the pipeline render worker took longer than 2 s and was stopped"
+    )
