@@ -1,7 +1,7 @@
 """SageMaker pipelines (batch inference, training, training with HPO) rendered from the templates.
 
 Desired definitions come from `controller.pipelines.pipelines_of`, one batch per fleet (cached per shape; the SDK
-imported only for a new shape). Both sides are normalised so the plan shows the parameter or step that changed rather
+is imported only for a new shape). Both sides are normalised so the plan shows the parameter or step that changed rather
 than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
 ownership marker), then one DescribePipeline per pipeline smgitops declares or owns (in the service, only when its
 LastModifiedTime or description moved since it was last described: `controller.kinds.memory`). Apply uploads the
