@@ -18,6 +18,7 @@ VERBS = {
     "show": "print the fleet: what git says runs where",
     "schema": "write the JSON Schemas of the desired-state files",
     "plan": "read live state and show what apply would change",
+    "status": "the live fleet: versions, sync, runs and their quality verdicts, next runs (or a dashboard)",
     "apply": "converge every account to git (or apply a saved plan)",
     "promote": "write the one-line edit that promotes a model version to an environment",
     "history": "every approval and rollback per environment, from git and the registry's records",

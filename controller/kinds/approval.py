@@ -207,6 +207,8 @@ def _describe(sagemaker: Any, name: str, arn: str, *, group: str) -> Live:
         arn=arn,
         model=group,
         details=_details(package, metadata),
+        revision=metadata.get(REVISION_KEY),
+        modified=package.get("LastModifiedTime"),
     )
 
 

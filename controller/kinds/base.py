@@ -13,6 +13,7 @@ import json
 import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Literal, Protocol
 
 from controller.desired.model import Account, DesiredState
@@ -71,6 +72,10 @@ class Live:
     """An apply of several calls started here and never wrote its last one: a change still to make."""
     details: Mapping[str, Any] = field(default_factory=dict, compare=False)
     """What the reader learned beyond the spec, never diffed (a version's approval records and metrics)."""
+    revision: str | None = None
+    """The git revision smgitops last wrote the object at, when the object records it."""
+    modified: datetime | None = None
+    """When the object last changed, as AWS reports it (by anyone), when the read returns it."""
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,8 @@ def tags_to_list(tags: Mapping[str, str]) -> list[dict[str, str]]:
 MARKER = re.compile(
     r"managed by smgitops; source=(?P<source>\S+); spec=(?P<spec>[0-9a-f]+); environment=(?P<environment>[a-z0-9-]+)"
 )
+MARKED_REVISION = re.compile(r"; revision=(?P<revision>[^;\s)]+)")
+"""The revision a description records next to the marker (`...; environment=prod; revision=4f2a9c1`)."""
 
 
 PENDING = "0" * 16
@@ -172,11 +179,18 @@ def marked_environment(description: str | None) -> str | None:
 
 
 def live_from_marker(
-    name: str, spec: Mapping[str, Any], description: str | None, *, environment: str, arn: str | None = None
+    name: str,
+    spec: Mapping[str, Any],
+    description: str | None,
+    *,
+    environment: str,
+    arn: str | None = None,
+    modified: datetime | None = None,
 ) -> Live:
     """The live object; managed only when its marker names `environment` (the scope being read)."""
     found = MARKER.search(description or "")
     ours = found is not None and found["environment"] == environment
+    revision = MARKED_REVISION.search(description or "") if ours else None
     return Live(
         name=name,
         spec=spec,
@@ -185,6 +199,8 @@ def live_from_marker(
         source=found["source"] if ours else None,
         arn=arn,
         pending=ours and found["spec"] == PENDING,
+        revision=revision["revision"] if revision else None,
+        modified=modified,
     )
 
 

@@ -118,7 +118,8 @@ def desired(state: DesiredState) -> list[Resource]:
                     payload={
                         "definition": rendered.definition,
                         "description": f"{rendered.template} pipeline of {deployment.model} in {environment.name}"
-                        f" ({marker(source=deployment.source, spec=spec, environment=environment.name)})",
+                        f" ({marker(source=deployment.source, spec=spec, environment=environment.name)}"
+                        f"; revision={state.revision})",
                         "artifacts": [
                             {"local_path": item.local_path, "s3_uri": item.s3_uri, "sha256": item.sha256}
                             for item in rendered.artifacts
@@ -177,7 +178,8 @@ def _read_pipeline(sagemaker: Any, name: str, environment: str) -> Live:
         "definition": normalise(json.loads(described.get("PipelineDefinition") or "{}")),
     }
     return live_from_marker(
-        name, spec, described.get("PipelineDescription"), environment=environment, arn=described.get("PipelineArn")
+        name, spec, described.get("PipelineDescription"), environment=environment, arn=described.get("PipelineArn"),
+        modified=described.get("LastModifiedTime"),
     )
 
 

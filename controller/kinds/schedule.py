@@ -206,7 +206,7 @@ def _read_schedule(scheduler: Any, group: str, name: str, scope: ReadScope) -> L
         raise
     return live_from_marker(
         schedule["Name"], normalise(schedule), schedule.get("Description"), environment=scope.environment,
-        arn=schedule.get("Arn"),
+        arn=schedule.get("Arn"), modified=schedule.get("LastModificationDate"),
     )
 
 

@@ -24,6 +24,8 @@ from sagemaker.core.workflow.parameters import (
     ParameterString,
 )
 
+from controller.pipelines.scripts import verdicts
+
 _PARAMETER_CLASSES = {
     "String": ParameterString,
     "Integer": ParameterInteger,
@@ -107,7 +109,7 @@ class TemplateContext:
         return Join(
             on="/",
             values=[
-                f"{self.artifacts}runs/{self.pipeline_name}",
+                f"{self.artifacts}{verdicts.RUNS_DIR}/{self.pipeline_name}",
                 ExecutionVariables.PIPELINE_EXECUTION_ID,
                 *parts,
             ],

@@ -151,7 +151,8 @@ def test_model_quality_passes_within_the_threshold(regression_run: Path) -> None
     assert completed.stdout.startswith("model quality: mse ")
     assert "is within its threshold (30 records)" in completed.stdout
     report = json.loads((regression_run / "quality" / "model_quality.json").read_text())
-    assert report["threshold"] == {"metric": "mse", "max": 1000.0, "min": None, "passed": True}
+    value = report["regression_metrics"]["mse"]["value"]
+    assert report["threshold"] == {"metric": "mse", "value": value, "max": 1000.0, "min": None, "passed": True}
 
 
 def test_model_quality_fails_and_says_why_when_the_threshold_is_broken(regression_run: Path) -> None:
@@ -162,6 +163,8 @@ def test_model_quality_fails_and_says_why_when_the_threshold_is_broken(regressio
     reason = f"model quality: mse {mse['value']:.6g} is above the maximum 0.5 (30 records)"
     assert completed.stderr == reason + "\n"
     assert exit_message.read_text() == reason + "\n"
+    report = json.loads((regression_run / "quality" / "model_quality.json").read_text())
+    assert report["threshold"] == {"metric": "mse", "value": mse["value"], "max": 0.5, "min": None, "passed": False}
 
 
 def test_model_quality_needs_ground_truth_for_the_predictions(regression_run: Path) -> None:
@@ -208,6 +211,17 @@ def test_data_quality_gate_counts_violations(tmp_path: Path, scripts) -> None:
         "summary": "2 violations: _c1 data_type_check; _c3 completeness_check",
         "details": ["_c1 data_type_check", "_c3 completeness_check"],
     }
+
+
+def test_data_quality_gate_records_the_limit_and_its_verdict(tmp_path: Path, scripts) -> None:
+    violations = [{"feature_name": "_c1", "constraint_check_type": "data_type_check"}]
+    (tmp_path / "check").mkdir()
+    (tmp_path / "check" / "constraint_violations.json").write_text(json.dumps({"violations": violations}))
+    output = tmp_path / "data_quality.json"
+    arguments = ["--check-output", str(tmp_path / "check"), "--output", str(output), "--max-violations", "0"]
+    assert scripts["data_quality_gate"].main(arguments) == 0
+    written = json.loads(output.read_text())
+    assert (written["violations"], written["maxViolations"], written["passed"]) == (1, 0, False)
 
 
 def test_data_quality_gate_fails_without_a_report(tmp_path: Path, scripts, capsys) -> None:

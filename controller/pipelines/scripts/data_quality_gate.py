@@ -3,10 +3,11 @@
 The data quality check step runs with fail_on_violation off, because a deployment allows up to
 `maxViolations`; this script turns its report into a property file the pipeline's condition reads:
 
-    python3 data_quality_gate.py --check-output DIR --output FILE
+    python3 data_quality_gate.py --check-output DIR --output FILE [--max-violations N]
 
-writes `{"violations": N, "summary": "2 violations: _c3 data_type_check; ...", "details": [...]}`. Exits 1
-when the check left no `constraint_violations.json`: a missing report must not pass as clean data.
+writes `{"violations": N, "summary": "2 violations: _c3 data_type_check; ...", "details": [...]}`, plus
+`maxViolations` and `passed` when given the limit (the shape is `verdicts.py`'s). Exits 1 when the check left
+no `constraint_violations.json`: a missing report must not pass as clean data.
 """
 
 from __future__ import annotations
@@ -15,6 +16,8 @@ import argparse
 import json
 import sys
 from pathlib import Path
+
+import verdicts
 
 REPORT = "constraint_violations.json"
 SUMMARY_LIMIT = 5
@@ -38,7 +41,7 @@ def read_violations(check_output: Path) -> list[dict]:
     return violations
 
 
-def verdict(violations: list[dict]) -> dict:
+def verdict(violations: list[dict], max_violations: int | None = None) -> dict:
     details = [
         f"{item.get('feature_name', '?')} {item.get('constraint_check_type', '?')}".strip() for item in violations
     ]
@@ -48,20 +51,21 @@ def verdict(violations: list[dict]) -> dict:
         shown = "; ".join(details[:SUMMARY_LIMIT])
         more = f"; and {len(details) - SUMMARY_LIMIT} more" if len(details) > SUMMARY_LIMIT else ""
         summary = f"{len(details)} violation{'s' if len(details) != 1 else ''}: {shown}{more}"
-    return {"violations": len(details), "summary": summary, "details": details}
+    return verdicts.data_quality_document(details, summary=summary, max_violations=max_violations)
 
 
 def parse_args(argv: list[str] | None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(description="Count data quality violations for the pipeline's condition.")
     parser.add_argument("--check-output", type=Path, required=True, help="the data quality check's output")
     parser.add_argument("--output", type=Path, required=True, help="where to write the verdict JSON")
+    parser.add_argument("--max-violations", type=int, help="the deployment's limit, recorded in the verdict")
     return parser.parse_args(argv)
 
 
 def main(argv: list[str] | None = None) -> int:
     args = parse_args(argv)
     try:
-        result = verdict(read_violations(args.check_output))
+        result = verdict(read_violations(args.check_output), args.max_violations)
     except GateError as error:
         print(f"data quality gate: {error}", file=sys.stderr)
         return 1

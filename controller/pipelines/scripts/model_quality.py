@@ -5,8 +5,9 @@ re-tuning). Runs on the SageMaker scikit-learn image, and locally the same way:
 
     python3 model_quality.py --predictions DIR --ground-truth DIR --metric mse --max 10 --report FILE
 
-Predictions and ground truth are paired as in `evaluate.py`: `<name>.out` with `<name>`, line by line. Exit
-status 0 when the metric is within its bounds; 1 with the reason on stderr (and in --exit-message, which the
+The report (its `threshold` part holds metric, value, bounds and verdict, as `verdicts.py` says) is written
+either way. Predictions and ground truth are paired as in `evaluate.py`: `<name>.out` with `<name>`, line by
+line. Exit status 0 when the metric is within its bounds; 1 with the reason on stderr (and in --exit-message, which the
 pipeline points at the file SageMaker reports as the job's ExitMessage) when it is not; 2 when the inputs
 cannot be evaluated.
 """
@@ -18,6 +19,7 @@ import sys
 from pathlib import Path
 
 import evaluate
+import verdicts
 
 THRESHOLD_BROKEN = 1
 UNUSABLE_INPUT = 2
@@ -53,7 +55,7 @@ def main(argv: list[str] | None = None) -> int:
     except evaluate.EvaluationError as error:
         return _fail(f"model quality: {error}", args.exit_message, UNUSABLE_INPUT)
     breaches = _breaches(value, maximum=args.max, minimum=args.min)
-    report["threshold"] = {"metric": args.metric, "max": args.max, "min": args.min, "passed": not breaches}
+    report[verdicts.THRESHOLD] = verdicts.threshold_section(args.metric, value, maximum=args.max, minimum=args.min)
     evaluate.write_json(args.report, report)
     if breaches:
         reason = f"model quality: {args.metric} {value:.6g} is {' and '.join(breaches)} ({len(predictions)} records)"

@@ -38,6 +38,7 @@ from controller.pipelines.parameters import (
     MODEL_QUALITY_STEP,
     OUTPUT_S3_URI,
 )
+from controller.pipelines.scripts import verdicts
 from controller.pipelines.sdk_steps import CreateModelStep
 from controller.pipelines.templates._common import (
     EXIT_MESSAGE_FILE,
@@ -132,18 +133,20 @@ def _data_quality_check(context: TemplateContext, resolve: ProcessingStep, basel
 
 
 def _data_quality_gate(context: TemplateContext, check: Any) -> tuple[ProcessingStep, PropertyFile]:
-    verdict = PropertyFile(name="DataQuality", output_name="verdict", path="data_quality.json")
+    verdict = PropertyFile(name="DataQuality", output_name="verdict", path=verdicts.DATA_QUALITY_FILE)
     step = script_step(
         context,
         "DataQualityGate",
         "data_quality_gate.py",
         inputs=[s3_input("check", context.run_uri("data-quality"), f"{INPUT_ROOT}/check")],
-        outputs=[s3_output("verdict", context.run_uri("data-quality-gate"), f"{OUTPUT_ROOT}/verdict")],
+        outputs=[s3_output("verdict", context.run_uri(verdicts.DATA_QUALITY_OUTPUT), f"{OUTPUT_ROOT}/verdict")],
         arguments=[
             "--check-output",
             f"{INPUT_ROOT}/check",
             "--output",
-            f"{OUTPUT_ROOT}/verdict/data_quality.json",
+            f"{OUTPUT_ROOT}/verdict/{verdicts.DATA_QUALITY_FILE}",
+            "--max-violations",
+            context.parameter(MAX_DATA_QUALITY_VIOLATIONS).to_string(),
         ],
         property_files=[verdict],
         depends_on=[check],
@@ -181,7 +184,7 @@ def _model_quality_check(context: TemplateContext, transform: TransformStep) -> 
             s3_input("predictions", transform.properties.TransformOutput.S3OutputPath, f"{INPUT_ROOT}/predictions"),
             s3_input("ground_truth", context.parameter(GROUND_TRUTH_S3_URI), f"{INPUT_ROOT}/ground_truth"),
         ],
-        outputs=[s3_output("report", context.run_uri("model-quality"), f"{OUTPUT_ROOT}/report")],
+        outputs=[s3_output("report", context.run_uri(verdicts.MODEL_QUALITY_OUTPUT), f"{OUTPUT_ROOT}/report")],
         arguments=[
             "--predictions",
             f"{INPUT_ROOT}/predictions",
@@ -191,7 +194,7 @@ def _model_quality_check(context: TemplateContext, transform: TransformStep) -> 
             threshold["metric"],
             *bounds,
             "--report",
-            f"{OUTPUT_ROOT}/report/model_quality.json",
+            f"{OUTPUT_ROOT}/report/{verdicts.MODEL_QUALITY_FILE}",
             "--exit-message",
             EXIT_MESSAGE_FILE,
         ],

@@ -1,0 +1,60 @@
+"""`smgitops status [DIR]`: the live fleet per (environment, model), for a terminal, a script or a browser.
+
+Loads and validates the files (problems as in `validate`, exit 1), reads the live state once through
+`controller.engine.status.read_status` and prints the fleet table or JSON (`schemas/status.schema.json`).
+Read-only: it never writes to AWS. Exit 1 when the status could not be read completely, else 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from controller.commands.common import Stopwatch, add_calls_per_second, load_state, make_clients
+
+
+def add_arguments(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("directory", nargs="?", default="desired_state", help="desired-state directory")
+    parser.add_argument("--env", action="append", dest="environments", metavar="ENV", help="only this environment")
+    parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
+    parser.add_argument("--format", choices=("text", "json"), default="text")
+    parser.add_argument("--runs", type=_count, default=5, help="runs shown per pipeline, newest first (default: 5)")
+    parser.add_argument("--revision", help="the revision to compare with (default: the directory's git commit)")
+    parser.add_argument("--stats", action="store_true", help="print AWS calls made (per deployment) and time taken")
+    add_calls_per_second(parser)
+
+
+def _count(text: str) -> int:
+    if not text.isdigit() or not 0 <= int(text) <= 100:
+        raise argparse.ArgumentTypeError(f"expected a number from 0 to 100, got {text!r}")
+    return int(text)
+
+
+def run(args: argparse.Namespace) -> int:
+    from controller.engine.status import read_status
+    from controller.engine.status_report import render
+
+    state = load_state(args)
+    if state is None:
+        return 1
+    unknown = [name for name in args.models or () if name not in {d.model for d in state.deployments}]
+    for name in unknown:
+        print(f"--model {name}: no file in {args.directory} declares this model", file=sys.stderr)
+    if unknown:
+        return 1
+    clients = make_clients(args)
+    stopwatch = Stopwatch()
+    status = read_status(
+        state, clients=clients, environments=args.environments, models=args.models, runs=args.runs
+    )
+    sys.stdout.write(render(status, args.format))
+    if args.stats:
+        stopwatch.report(clients)
+        deployments = len(status.deployments)
+        if deployments:
+            print(f"  per deployment: {clients.calls.reads / deployments:.1f} reads ({deployments} deployments)",
+                  file=sys.stderr)
+    for error in status.errors:
+        print(error, file=sys.stderr)
+    return 1 if status.errors else 0
+
