@@ -5,7 +5,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: test demo lint install clean bench image tools ci-tools
+.PHONY: test demo lint install clean bench image tools ci-tools browser-tools
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -22,7 +22,7 @@ $(CHECKOV):
 	$(PYTHON) -m venv .tools/checkov
 	.tools/checkov/bin/pip install --quiet 'checkov==$(CHECKOV_VERSION)'
 
-tools: $(CHECKOV) ci-tools
+tools: $(CHECKOV) ci-tools browser-tools
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
@@ -48,6 +48,11 @@ ci-tools:
 	@test "$$($(GITLAB_CI_LOCAL) --version 2>/dev/null)" = "$(GITLAB_CI_LOCAL_VERSION)" || \
 		npm install --prefix .tools --no-audit --no-fund --no-package-lock --loglevel=error \
 			gitlab-ci-local@$(GITLAB_CI_LOCAL_VERSION)
+
+# The dashboard's browser test (tests/status/) drives Debian's chromium through its chromedriver.
+browser-tools:
+	@test -x /usr/bin/chromium || $(APT_INSTALL) chromium
+	@test -x /usr/bin/chromedriver || $(APT_INSTALL) chromium-driver
 
 demo: $(STAMP)
 	$(BIN)/smgitops demo

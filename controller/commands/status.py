@@ -18,7 +18,7 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--env", action="append", dest="environments", metavar="ENV", help="only this environment")
     parser.add_argument("--model", action="append", dest="models", metavar="MODEL", help="only this model")
     parser.add_argument("--format", choices=("text", "json"), default="text")
-    parser.add_argument("--runs", type=_count, default=5, help="runs shown per pipeline, newest first (default: 5)")
+    parser.add_argument("--runs", type=_count, default=3, help="runs shown per pipeline, newest first (default: 3)")
     parser.add_argument("--revision", help="the revision to compare with (default: the directory's git commit)")
     parser.add_argument("--stats", action="store_true", help="print AWS calls made (per deployment) and time taken")
     add_calls_per_second(parser)

@@ -94,7 +94,7 @@ def read_status(
     clients,
     environments: Sequence[str] | None = None,
     models: Sequence[str] | None = None,
-    runs: int = 5,
+    runs: int = 3,
     cache: RunCache | None = None,
     now: datetime | None = None,
     max_workers: int = 8,
