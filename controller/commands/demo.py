@@ -1,8 +1,8 @@
 """`smgitops demo`: the whole story on an embedded AWS emulator, with the real commands, no account needed.
 
 It starts moto's server on 127.0.0.1, seeds a central model registry and the three accounts' buckets, copies the
-example desired state into a temporary git repository, and then runs `plan`, `apply`, a merge-request edit, and
-console drift, narrating each step.
+example desired state into a temporary git repository, and then runs `plan`, `apply`, a merge-request edit,
+console drift, and, after a few nights of runs, `status`, narrating each step.
 """
 
 from __future__ import annotations
@@ -13,6 +13,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 GIT = ["git", "-c", "user.name=Dana Scientist", "-c", "user.email=dana@example.com", "-c", "init.defaultBranch=main"]
@@ -87,7 +88,30 @@ def run(args: argparse.Namespace) -> int:
         status = console.approval_status(clients, state.registry, group="churn", version=2)
         print(f"churn version 2 is {status} again.")
         _step("Final plan:")
-        return smgitops(["plan", "--detailed-exitcode", desired])
+        planned = smgitops(["plan", "--detailed-exitcode", desired])
+        _step("Three nights of batch inference later (the emulator runs no steps: the demo leaves the verdict files "
+              f"they would write). prod's churn broke its model quality threshold last night, and training "
+              f"registered churn version {new_version + 1}.")
+        _nights_of_runs(clients, load(desired).state)
+        register_version(clients, state.registry, group="churn", number=new_version + 1, bucket=registry_bucket(state))
+        _step("smgitops status: versions, sync, last runs with their quality verdicts, next runs.")
+        shown = smgitops(["status", desired])
+        return planned or shown
+
+
+def _nights_of_runs(clients, state) -> None:
+    from controller.commands.demo_runs import record_run
+
+    now = datetime.now(UTC)
+    last_night = now.replace(hour=3, minute=0, second=0, microsecond=0)
+    last_night -= timedelta(days=1) if last_night > now - timedelta(minutes=30) else timedelta(0)
+    for deployment in state.deployments:
+        for nights_ago, mse in ((2, 7.4), (1, 7.9), (0, 8.3)):
+            if deployment.key == ("prod", "churn") and nights_ago == 0:
+                mse = 11.2
+            record_run(clients, state, deployment, started=last_night - timedelta(days=nights_ago), metric_value=mse)
+        if deployment.training is not None:
+            record_run(clients, state, deployment, started=last_night - timedelta(days=1), training=True, minutes=95)
 
 
 def seed_example(clients, state) -> dict[str, int]:

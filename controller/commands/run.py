@@ -62,6 +62,10 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
         "--health-address", default="0.0.0.0",
         help="address the health server binds (default: 0.0.0.0, every interface; 127.0.0.1: loopback only)",
     )
+    dashboard = parser.add_argument_group("dashboard (/ and /api/status on the health port; read-only)")
+    dashboard.add_argument("--dashboard-refresh", type=_seconds, default=60.0,
+                           help="read live state for the dashboard at most this often (default: 60 s)")
+    dashboard.add_argument("--dashboard-runs", type=int, default=10, help="runs shown per pipeline (default: 10)")
 
 
 def _seconds(text: str) -> float:
@@ -115,6 +119,8 @@ def _settings(args: argparse.Namespace):
         holder=args.holder,
         health_port=args.health_port,
         health_address=args.health_address,
+        dashboard_refresh=args.dashboard_refresh,
+        dashboard_runs=args.dashboard_runs,
         max_cycles=args.max_cycles,
         endpoint_url=args.endpoint_url,
         calls_per_second=args.calls_per_second or None,

@@ -2,7 +2,8 @@
 
 Loads and validates the files (problems as in `validate`, exit 1), reads the live state once through
 `controller.engine.status.read_status` and prints the fleet table or JSON (`schemas/status.schema.json`).
-Read-only: it never writes to AWS. Exit 1 when the status could not be read completely, else 0.
+With `--serve` it keeps reading and serves the dashboard (`controller.service.dashboard_server`) until
+interrupted. Read-only: it never writes to AWS. Exit 1 when the status could not be read completely, else 0.
 """
 
 from __future__ import annotations
@@ -22,6 +23,12 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--revision", help="the revision to compare with (default: the directory's git commit)")
     parser.add_argument("--stats", action="store_true", help="print AWS calls made (per deployment) and time taken")
     add_calls_per_second(parser)
+    serve = parser.add_argument_group("dashboard (read-only; put it behind your authenticating load balancer)")
+    serve.add_argument("--serve", action="store_true", help="serve the dashboard until stopped, not print")
+    serve.add_argument("--bind", default="127.0.0.1", help="address to listen on (default: 127.0.0.1, loopback only)")
+    serve.add_argument("--port", type=int, default=8080, help="port to listen on (default: 8080; 0: any free port)")
+    serve.add_argument("--refresh", type=float, default=60.0,
+                       help="read live state at most this often, in seconds (default: 60)")
 
 
 def _count(text: str) -> int:
@@ -43,6 +50,8 @@ def run(args: argparse.Namespace) -> int:
     if unknown:
         return 1
     clients = make_clients(args)
+    if args.serve:
+        return _serve(args, state, clients)
     stopwatch = Stopwatch()
     status = read_status(
         state, clients=clients, environments=args.environments, models=args.models, runs=args.runs
@@ -58,3 +67,10 @@ def run(args: argparse.Namespace) -> int:
         print(error, file=sys.stderr)
     return 1 if status.errors else 0
 
+
+def _serve(args: argparse.Namespace, state, clients) -> int:
+    from controller.service.dashboard_server import serve_status
+
+    selection = {"environments": args.environments, "models": args.models}
+    return serve_status(state, clients=clients, host=args.bind, port=args.port, refresh=args.refresh, runs=args.runs,
+                        **selection)

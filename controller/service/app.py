@@ -1,6 +1,7 @@
 """Assemble the running controller from its `Settings`: source, clients, health server, metrics, notifier.
 
-`smgitops run` calls `serve(settings)` after configuring logging; it installs the SIGTERM/SIGINT handlers,
+`smgitops run` calls `serve(settings)` after configuring logging; the health server also serves the dashboard,
+which reads live state with clients of its own; it installs the SIGTERM/SIGINT handlers,
 runs `Controller.run()` and returns its exit code. The reconciles get one `Clients` (the calls counted, metered
 and reported as the controller's work); the lease and the event queue get another, so their steady renewals
 and polls never blur that count.
@@ -13,6 +14,7 @@ import threading
 from typing import Any
 
 from controller.aws.clients import Clients
+from controller.service.dashboard_server import Dashboard, controller_view, status_reader
 from controller.service.health import HealthServer, ServiceState
 from controller.service.logging import get_logger, redact
 from controller.service.loop import Controller
@@ -52,7 +54,13 @@ def serve(settings: Settings) -> int:
         notifier=Notifier(clients),
         stopping=stopping,
     )
-    health = _start_health(settings, status=status, metrics=metrics)
+    status_clients = Clients(endpoint_url=settings.endpoint_url, calls_per_second_per_account=settings.calls_per_second)
+    dashboard = Dashboard(
+        status_reader(lambda: controller.state, clients=status_clients, runs=settings.dashboard_runs),
+        refresh=settings.dashboard_refresh,
+        controller=lambda: controller_view(status),
+    )
+    health = _start_health(settings, status=status, metrics=metrics, pages=dashboard.respond)
     previous = _on_signals(controller)
     try:
         return controller.run()
@@ -63,14 +71,15 @@ def serve(settings: Settings) -> int:
         _restore_signals(previous)
         if health is not None:
             health.stop()
+        status_clients.close()
 
 
-def _start_health(settings: Settings, *, status: ServiceState, metrics: Metrics) -> HealthServer | None:
+def _start_health(settings: Settings, *, status: ServiceState, metrics: Metrics, pages) -> HealthServer | None:
     if settings.health_port is None:
         return None
     try:
         health = HealthServer(
-            settings.health_port, state=status, host=settings.health_address, registry=metrics.registry
+            settings.health_port, state=status, host=settings.health_address, registry=metrics.registry, pages=pages
         ).start()
     except OSError as error:
         log.error(

@@ -47,8 +47,13 @@ def model_quality_chart(runs: Sequence[Run]) -> str:
             f'<circle class="point {state}" data-value="{verdict.value:g}" cx="{x:.1f}" cy="{y:.1f}" r="5" '
             f'fill="{colour}"><title>{escape(label)}</title></circle>'
         )
-    parts += _axis_labels(measured)
-    parts.append("</svg>")
+    low, high = min(verdict.value for verdict in verdicts), max(verdict.value for verdict in verdicts)
+    parts += [
+        f'<text x="{MARGIN - 4}" y="{scale(high) + 4:.1f}" text-anchor="end">{high:.3g}</text>',
+        f'<text x="{MARGIN - 4}" y="{scale(low) + 4:.1f}" text-anchor="end">{low:.3g}</text>' if low != high else "",
+        *_axis_labels(measured),
+        "</svg>",
+    ]
     return "".join(parts)
 
 
@@ -62,7 +67,7 @@ def violations_chart(runs: Sequence[Run], *, limit: int) -> str:
     parts = [_svg_open("dq-chart", f"data quality violations per run (at most {limit} allowed)")]
     step = (WIDTH - MARGIN - 10) / len(checked)
     for index, (run, count) in enumerate(zip(checked, counts, strict=True)):
-        x, y = MARGIN + index * step + step * 0.2, scale(count)
+        x, y = MARGIN + index * step + step * 0.2, min(scale(count), HEIGHT - MARGIN - 2)  # 0 stays visible
         colour = PASSED if count <= limit else FAILED
         parts.append(
             f'<rect class="bar" x="{x:.1f}" y="{y:.1f}" width="{step * 0.6:.1f}" height="{HEIGHT - MARGIN - y:.1f}" '
@@ -73,7 +78,7 @@ def violations_chart(runs: Sequence[Run], *, limit: int) -> str:
         f'<line class="threshold" x1="{MARGIN}" y1="{y:.1f}" x2="{WIDTH - 10}" y2="{y:.1f}" stroke="{LIMIT}" '
         'stroke-dasharray="6 4"/>',
         f'<text x="{WIDTH - 10}" y="{y - 4:.1f}" text-anchor="end" fill="{LIMIT}">maxViolations {limit}</text>',
-        *_axis_labels(checked, bars=True),
+        *_axis_labels(checked),
         "</svg>",
     ]
     return "".join(parts)
@@ -130,7 +135,7 @@ def _x(index: int, count: int) -> float:
     return MARGIN + 10 + index * (WIDTH - MARGIN - 30) / (count - 1)
 
 
-def _axis_labels(runs: Sequence[Run], *, bars: bool = False) -> list[str]:
+def _axis_labels(runs: Sequence[Run]) -> list[str]:
     """The first and the last run's day under the chart."""
     first, last = runs[0], runs[-1]
     return [

@@ -13,6 +13,7 @@ import signal
 import threading
 import time
 from collections.abc import Callable
+from datetime import UTC, datetime
 from typing import Any
 from urllib.parse import unquote
 
@@ -20,6 +21,7 @@ from controller.engine.runs import RunCache
 from controller.engine.status import FleetStatus, read_status
 from controller.engine.status_report import to_json
 from controller.service.dashboard import ControllerView, deployment_page, fleet_page
+from controller.service.health import HealthServer, ServiceState
 from controller.service.logging import get_logger
 
 log = get_logger("smgitops.dashboard")
@@ -89,6 +91,18 @@ class Dashboard:
         return 200, HTML, page.encode()
 
 
+def controller_view(state: ServiceState) -> ControllerView:
+    """The dashboard's view of the running controller, from the state the loop keeps."""
+    last = state.last_reconcile_at
+    return ControllerView(
+        lease=state.lease_state,
+        applied_revision=state.applied_revision,
+        last_reconcile=datetime.fromtimestamp(last, UTC) if last is not None else None,
+        last_outcome=state.last_outcome,
+        rejected=state.rejected_commits,
+    )
+
+
 def status_reader(get_state: Callable[[], Any], *, clients: Any, runs: int, **selection: Any):
     """A `read` for `Dashboard`: the status of whatever desired state `get_state` returns now."""
     cache = RunCache()
@@ -105,8 +119,6 @@ def status_reader(get_state: Callable[[], Any], *, clients: Any, runs: int, **se
 def serve_status(state: Any, *, clients: Any, host: str, port: int, refresh: float, runs: int, **selection: Any) -> int:
     """`smgitops status --serve`: the dashboard of `state` until interrupted; exit 0, or 1 when it cannot listen."""
     import sys
-
-    from controller.service.health import HealthServer
 
     dashboard = Dashboard(status_reader(lambda: state, clients=clients, runs=runs, **selection), refresh=refresh)
     try:

@@ -5,13 +5,15 @@ finishes reconciles, and starts a `HealthServer` on it (ECS container health che
 this). `/healthz` answers 200 while the process serves; `/readyz` answers 200 only when the controller is
 doing its job, else 503 with a one-line reason. A standard-library HTTP server in a daemon thread is enough;
 it keeps a deep listen backlog and closes connections that stay idle, so a burst of probes or a client that
-never sends its request cannot starve the checks.
+never sends its request cannot starve the checks. The same server answers the dashboard's paths (`pages`, from
+`controller.service.dashboard_server`).
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Literal
@@ -32,6 +34,12 @@ class ServiceState:
     """`leader` (this replica writes), `standby` (another one does) or `unknown` (not asked yet)."""
     last_reconcile_at: float | None = None
     """Unix time the last reconcile finished, whatever its outcome."""
+    last_outcome: str | None = None
+    """How the last reconcile ended (`in-sync`, `applied`, `apply-failed`, `plan-error`...), for the dashboard."""
+    applied_revision: str | None = None
+    """The revision the last full reconcile that wrote no error brought every account to."""
+    rejected_commits: tuple[tuple[str, tuple[str, ...]], ...] = ()
+    """(revision, problem lines) of the latest revisions rejected, newest first, for the dashboard."""
     max_staleness: float = 900.0
     """Seconds after which the leader's last reconcile is too old to call it ready."""
     rejected: str | None = None
@@ -89,14 +97,18 @@ class HealthServer:
         self,
         port: int,
         *,
-        state: ServiceState,
+        state: ServiceState | None,
         host: str = DEFAULT_ADDRESS,
         registry: CollectorRegistry | None = None,
         idle_timeout: float = IDLE_TIMEOUT,
+        pages: Callable[[str], tuple[int, str, bytes] | None] | None = None,
     ) -> None:
-        """`registry` is what `/metrics` serves: pass `Metrics.registry` (default: an empty registry)."""
+        """`registry` is what `/metrics` serves: pass `Metrics.registry` (default: an empty registry). `pages`
+        answers the other paths it knows (the dashboard's), None for the rest. With no `state` (no controller
+        runs in this process) there is no `/readyz` and no `/metrics`."""
         self.state = state
         self.registry = registry if registry is not None else CollectorRegistry()
+        self.pages = pages
         self._server = _Server((host, port), _handler_for(self, idle_timeout=idle_timeout))
         self._thread: threading.Thread | None = None
 
@@ -134,6 +146,11 @@ class HealthServer:
         route = path.split("?", 1)[0]
         if route == "/healthz":
             return 200, "text/plain; charset=utf-8", b"ok\n"
+        page = self.pages(path) if self.pages is not None else None
+        if page is not None:
+            return page
+        if self.state is None:
+            return 404, "text/plain; charset=utf-8", b"not found\n"
         if route == "/readyz":
             ready, reason = self.state.readiness()
             return (200 if ready else 503), "text/plain; charset=utf-8", f"{reason}\n".encode()

@@ -37,6 +37,8 @@ from controller.service.source import Checkout, Source, SourceError
 from controller.service.workqueue import FULL, WorkQueue
 
 log = get_logger("smgitops.controller")
+REJECTED_KEPT = 5
+"""Rejected commits the dashboard lists."""
 
 
 class Controller:
@@ -173,7 +175,8 @@ class Controller:
         if self._checkout is not None:
             self.source.keep(self._checkout)
         still = f"; still applying {applied}" if applied else "; nothing applied yet"
-        self.status.update(rejected=f"revision {revision} rejected: {why}{still}")
+        kept = ((revision, tuple(problems)), *self.status.rejected_commits)[:REJECTED_KEPT]
+        self.status.update(rejected=f"revision {revision} rejected: {why}{still}", rejected_commits=kept)
         if self.metrics is not None:
             self.metrics.record_rejection(True)
 
@@ -195,10 +198,13 @@ class Controller:
         if FULL in keys and fresh:
             self._next_full_read = time.monotonic() + self.settings.full_read
         verdict = self.reconciler.run(state, keys, self.index, shown=shown, fresh=fresh)
-        self.status.update(last_reconcile_at=time.time())
+        outcome = verdict.outcome.reason if verdict.outcome else "failed"
+        self.status.update(last_reconcile_at=time.time(), last_outcome=outcome)
         if verdict.crashed is not None:
             self._reject_current(verdict.crashed)
             return
+        if FULL in keys and outcome in ("in-sync", "applied", "held"):
+            self.status.update(applied_revision=state.revision)
         for key in verdict.retry:
             delay = self.queue.retry_later(key)
             log.warning("will retry", key="/".join(key), seconds=round(delay, 2), failures=self.queue.failures(key))

@@ -64,6 +64,10 @@ class Settings:
     health_address: str = "0.0.0.0"
     """Address the health server binds: every interface by default (load balancers and Prometheus reach the
     task's own IP); `127.0.0.1` when only the container's own health check may ask."""
+    dashboard_refresh: float = 60.0
+    """The dashboard reads live state at most this often (seconds), and only while someone looks at it."""
+    dashboard_runs: int = 10
+    """Runs the dashboard shows per pipeline."""
     max_cycles: int | None = None
     """Stop (exit 0) after this many full reconciles; None runs until SIGTERM."""
     endpoint_url: str | None = None

@@ -31,4 +31,11 @@ def test_the_demo_runs_the_story_end_to_end(tmp_path):
         "churn version 2 is PendingManualApproval again.",
     ):
         assert line in story, line
-    assert result.stdout.rstrip().splitlines()[-1].startswith("No changes. 33 objects match revision ")
+    assert "No changes. 33 objects match revision " in story
+    table = story.split("$ smgitops status desired_state\n", 1)[1].splitlines()
+    assert table[2].split() == ["ENVIRONMENT", "MODEL", "VERSION", "SYNC", "LAST", "RUN", "DATA", "QUALITY", "MODEL",
+                                "QUALITY", "NEXT", "RUN"]
+    prod_churn = next(row for row in table[3:8] if row.startswith("prod         churn"))
+    assert " 7        synced  Failed " in prod_churn and "mse 11.2 <=10 FAILED" in prod_churn
+    assert prod_churn.endswith(" 04:00 Europe/Berlin")
+    assert "  prod/churn: awaiting approval: version 10" in table
