@@ -39,7 +39,8 @@ test:
 # Installed into .tools/ (gitignored), never globally; each step is skipped when already there.
 GITLAB_CI_LOCAL_VERSION := 4.60.0
 GITLAB_CI_LOCAL := .tools/node_modules/.bin/gitlab-ci-local
-APT_INSTALL := sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends "$$@" || { apt-get update -q && \
+# `make test` runs the tool targets side by side: flock keeps their apt-get runs one at a time.
+APT_INSTALL := flock /tmp/smgitops-apt.lock sh -c 'export DEBIAN_FRONTEND=noninteractive; apt-get install -y -q --no-install-recommends "$$@" || { apt-get update -q && \
 	apt-get install -y -q --no-install-recommends "$$@"; }' apt-install
 
 ci-tools:
