@@ -32,6 +32,7 @@ from controller.desired import load
 from controller.engine.reconcile import reconcile
 from controller.engine.runs import RunCache
 from controller.engine.status import read_status
+from controller.pipelines import render
 
 RESULTS = Path(__file__).resolve().parent / "results"
 
@@ -42,6 +43,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--runs", type=int, default=3, help="runs behind every pipeline, and shown per pipeline")
     parser.add_argument("--out", type=Path, default=RESULTS)
     args = parser.parse_args(argv)
+    render.WORKER_TIMEOUT_SECONDS = 3600  # the first apply renders every model's pipelines, cold
     with tempfile.TemporaryDirectory(prefix="smgitops-status-bench-") as scratch, Emulator() as emulator:
         root = write_fleet(Path(scratch) / "desired_state", models=args.models)
         state = load(root, revision="bench").state

@@ -44,11 +44,6 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args)
     if state is None:
         return 1
-    unknown = [name for name in args.models or () if name not in {d.model for d in state.deployments}]
-    for name in unknown:
-        print(f"--model {name}: no file in {args.directory} declares this model", file=sys.stderr)
-    if unknown:
-        return 1
     clients = make_clients(args)
     if args.serve:
         return _serve(args, state, clients)

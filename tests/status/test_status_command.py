@@ -48,4 +48,4 @@ def test_json_follows_the_published_schema_and_stats_count_reads(cli, running_fl
 def test_an_unknown_model_is_one_line(cli, running_fleet):
     result = cli("status", "--model", "fraud", EXAMPLE)
     assert (result.returncode, result.stdout) == (1, "")
-    assert result.stderr == f"--model fraud: no file in {EXAMPLE} declares this model\n"
+    assert result.stderr == f"--model fraud: no deployment file in {EXAMPLE} declares this model\n"
