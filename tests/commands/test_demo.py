@@ -38,4 +38,4 @@ def test_the_demo_runs_the_story_end_to_end(tmp_path):
     prod_churn = next(row for row in table[3:8] if row.startswith("prod         churn"))
     assert " 7        synced  Failed " in prod_churn and "mse 11.2 <=10 FAILED" in prod_churn
     assert prod_churn.endswith(" 04:00 Europe/Berlin")
-    assert "  prod/churn: awaiting approval: version 10" in table
+    assert "  dev/churn: awaiting approval: version 10" in table
