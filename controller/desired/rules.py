@@ -245,7 +245,26 @@ def _template_path_problem(template: str, *, root: str) -> str | None:
         return "the template must be inside the desired-state directory (a path or a link leads out of it)"
     if not os.path.isfile(os.path.join(root, template)):
         return f"template {template!r} not found (paths are relative to the desired-state directory)"
+    escaping = links_leading_out(os.path.dirname(os.path.join(root, template)), inside=inside)
+    if escaping:
+        return (
+            f"the template's directory holds {escaping[0]!r}, a link that leads out of the desired-state directory:"
+            " the template could import it"
+        )
     return None
+
+
+def links_leading_out(directory: str, *, inside: str) -> list[str]:
+    """Paths (relative to `directory`) of the links below it that lead out of `inside`. The render puts a team
+    template's directory on the import path, so every module there is as much the template as its own file."""
+    inside = os.path.realpath(inside)
+    found = []
+    for current, dirs, files in os.walk(directory):
+        for name in sorted(dirs) + sorted(files):
+            path = os.path.join(current, name)
+            if os.path.islink(path) and os.path.commonpath([inside, os.path.realpath(path)]) != inside:
+                found.append(os.path.relpath(path, directory))
+    return sorted(found)
 
 
 def _threshold_rules(document: Document, path: Path) -> Iterator[Problem]:

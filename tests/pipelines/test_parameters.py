@@ -182,3 +182,24 @@ def test_metric_helpers() -> None:
     assert report_path("auc") == "binary_classification_metrics.auc.value"
     assert tuning_objective("mse") == ("validation:mse", "Minimize")
     assert tuning_objective("auc") == ("validation:auc", "Maximize")
+
+
+@pytest.mark.parametrize("link", ["helpers.py", "nested/helpers.py", "package"])
+def test_a_template_whose_directory_links_out_is_never_loaded(tmp_path: Path, link: str) -> None:
+    root = tmp_path / "desired_state"
+    (root / "templates" / "nested").mkdir(parents=True)
+    (root / "templates" / "team.py").write_text("import helpers\n\ndef build(context):\n    return []\n")
+    (tmp_path / "helpers.py").write_text("print('ran')\n")
+    (tmp_path / "package").mkdir()
+    (root / "templates" / link).symlink_to(tmp_path / Path(link).name)
+    deployment = churn("prod")
+    deployment = dataclasses.replace(
+        deployment, batch_inference=dataclasses.replace(deployment.batch_inference, template="templates/team.py")
+    )
+    with pytest.raises(RenderError) as raised:
+        specs_for(example_state(deployment, root=str(root)), deployment)
+    message = (
+        "prod/churn.yaml: batchInference.template: the template's directory holds a link that leads out of the"
+        " desired-state directory"
+    )
+    assert str(raised.value) == message
