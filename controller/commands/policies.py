@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from controller.desired.model import DesiredState, Environment
+from controller.engine import runs
 from controller.kinds import KINDS
 from controller.kinds.arns import arn, default_bus_arn, partition
 from controller.kinds.grants import Grant, statement
@@ -38,7 +39,13 @@ class Controller:
 def sources() -> dict[str, tuple[Grant, ...]]:
     """Every module that declares grants, by the name its statements' Sids start with."""
     declared = {name: tuple(kind.PERMISSIONS) for name, kind in KINDS.items()}
-    return {**declared, "lease": lease.PERMISSIONS, "notify": notify.PERMISSIONS, "controller": poller.PERMISSIONS}
+    return {
+        **declared,
+        "status": runs.PERMISSIONS,
+        "lease": lease.PERMISSIONS,
+        "notify": notify.PERMISSIONS,
+        "controller": poller.PERMISSIONS,
+    }
 
 
 def documents(state: DesiredState, controller: Controller) -> dict[str, dict[str, Any]]:

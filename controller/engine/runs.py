@@ -19,6 +19,7 @@ from typing import Any
 
 from controller.aws.errors import is_not_found
 from controller.desired.model import Account
+from controller.kinds.grants import PIPELINE, Grant
 from controller.pipelines.scripts import verdicts
 from controller.pipelines.scripts.verdicts import DataQualityVerdict, ModelQualityVerdict
 
@@ -28,6 +29,11 @@ READS = (
     "sagemaker:DescribePipelineExecution",
     "s3:GetObject",
 )
+PERMISSIONS = (
+    Grant("deploy", "Runs", ("sagemaker:ListPipelineExecutions",), (PIPELINE,)),
+    Grant("deploy", "RunDetails", ("sagemaker:DescribePipelineExecution",), (PIPELINE + "/execution/*",)),
+)
+"""The verdict files lie under the artifacts prefix, which the pipeline kind's grants already let it read."""
 
 
 @dataclass(frozen=True)

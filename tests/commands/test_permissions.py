@@ -89,6 +89,10 @@ def test_the_deploy_role_is_scoped_to_what_prod_declares(capsys):
         "TopicDeclared": [f"arn:aws:sns:{account}:churn-alerts", f"arn:aws:sns:{account}:ltv-alerts"],
         "TopicOwned": f"arn:aws:sns:{account}:*",
         "NotifyPublish": [f"arn:aws:sns:{account}:churn-alerts", f"arn:aws:sns:{account}:ltv-alerts"],
+        "StatusRuns": [f"arn:aws:sagemaker:{account}:pipeline/churn-batch-inference",
+                       f"arn:aws:sagemaker:{account}:pipeline/ltv-batch-inference"],
+        "StatusRunDetails": [f"arn:aws:sagemaker:{account}:pipeline/churn-batch-inference/execution/*",
+                             f"arn:aws:sagemaker:{account}:pipeline/ltv-batch-inference/execution/*"],
     }
     conditions = {statement["Sid"]: statement.get("Condition") for statement in prod["Statement"]}
     managed = {"StringEquals": {"aws:ResourceTag/smgitops:managed": "true"}}
