@@ -6,13 +6,10 @@ and forwards everything else, so the controller meets the fault exactly as it wo
 
 from __future__ import annotations
 
-import threading
-import urllib.error
-import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from fault_proxy import FaultProxy, fail_each
 from helpers import converge
 
 from controller.aws.clients import Clients
@@ -20,66 +17,14 @@ from controller.aws.emulator import fake_base_session
 from controller.engine.reconcile import make_plan, reconcile
 
 pytestmark = pytest.mark.aws
-INTERNAL_ERROR = b'{"__type": "InternalFailure", "message": "We encountered an internal error."}'
-
-
-class FaultProxy(ThreadingHTTPServer):
-    def __init__(self, upstream: str, failing_target: str) -> None:
-        super().__init__(("127.0.0.1", 0), _Handler)
-        self.upstream, self.failing_target = upstream, failing_target
-        self.failed = 0
-        self.lock = threading.Lock()
-
-    @property
-    def url(self) -> str:
-        return f"http://127.0.0.1:{self.server_address[1]}"
-
-
-class _Handler(BaseHTTPRequestHandler):
-    server: FaultProxy
-
-    def _forward(self) -> None:
-        body = self.rfile.read(int(self.headers.get("Content-Length", 0) or 0))
-        if self.headers.get("X-Amz-Target") == self.server.failing_target:
-            with self.server.lock:
-                self.server.failed += 1
-            self._reply(500, {"Content-Type": "application/x-amz-json-1.1"}, INTERNAL_ERROR)
-            return
-        request = urllib.request.Request(
-            self.server.upstream + self.path, data=body or None, method=self.command, headers=dict(self.headers)
-        )
-        try:
-            with urllib.request.urlopen(request, timeout=30) as response:
-                self._reply(response.status, dict(response.headers), response.read())
-        except urllib.error.HTTPError as error:
-            self._reply(error.code, dict(error.headers), error.read())
-
-    do_GET = do_POST = do_PUT = do_DELETE = do_HEAD = _forward
-
-    def _reply(self, status: int, headers: dict, body: bytes) -> None:
-        self.send_response(status)
-        for name, value in headers.items():
-            if name.lower() not in ("content-length", "connection", "transfer-encoding", "server", "date"):
-                self.send_header(name, value)
-        self.send_header("Content-Length", str(len(body)))
-        self.end_headers()
-        if self.command != "HEAD":
-            self.wfile.write(body)
-
-    def log_message(self, *args) -> None:
-        pass
 
 
 @pytest.fixture
 def failing_put_targets(emulator) -> Iterator[tuple[FaultProxy, Clients]]:
-    proxy = FaultProxy(emulator.url, "AWSEvents.PutTargets")
-    thread = threading.Thread(target=proxy.serve_forever, daemon=True)
-    thread.start()
-    clients = Clients(endpoint_url=proxy.url, base_session=fake_base_session(), max_attempts=2)
-    yield proxy, clients
-    clients.close()
-    proxy.shutdown()
-    proxy.server_close()
+    with FaultProxy(emulator.url, fail_each(lambda call: call.operation == "PutTargets")) as proxy:
+        clients = Clients(endpoint_url=proxy.url, base_session=fake_base_session(), max_attempts=2)
+        yield proxy, clients
+        clients.close()
 
 
 def test_server_errors_mid_apply_are_reported_and_a_rerun_converges(aws, fleet, failing_put_targets):
@@ -89,7 +34,7 @@ def test_server_errors_mid_apply_are_reported_and_a_rerun_converges(aws, fleet, 
     failed = {change.address for change, _ in outcome.result.failed}
     assert failed and all("/trigger/" in address for address in failed)
     assert all("InternalFailure" in error or "internal error" in error for _, error in outcome.result.failed)
-    assert proxy.failed == 2 * len(failed), "each failed call was retried once (standard retry mode)"
+    assert len(proxy.failed) == 2 * len(failed), "each failed call was retried once (standard retry mode)"
     assert outcome.result.retryable == failed, "a 500 is temporary: worth trying again"
     applied = {change.address for change in outcome.result.applied}
     assert "prod/pipeline/churn-batch-inference" in applied and "registry/approval/churn/7" in applied
