@@ -149,13 +149,13 @@ def _spec(
     path = template_path(template, state.root)
     if not path.is_relative_to(Path(state.root).resolve()) and template not in BUILTIN_TEMPLATES:
         raise RenderError(f"{deployment.source}: {breadcrumb}: the template is outside the desired-state directory")
+    if not path.is_file():
+        raise RenderError(f"{deployment.source}: {breadcrumb}: no template module at {template}")
     if template not in BUILTIN_TEMPLATES and links_leading_out(str(path.parent), inside=str(state.root)):
         raise RenderError(
             f"{deployment.source}: {breadcrumb}: the template's directory holds a link that leads out of the"
             " desired-state directory"
         )
-    if not path.is_file():
-        raise RenderError(f"{deployment.source}: {breadcrumb}: no template module at {template}")
     return PipelineSpec(
         name=name,
         template=template,
