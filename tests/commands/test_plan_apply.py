@@ -24,33 +24,6 @@ def desired(tmp_path, fleet) -> Path:
     return directory
 
 
-@pytest.fixture
-def smgitops(emulator, tmp_path):
-    environment = {key: value for key, value in os.environ.items() if not key.startswith("AWS_")}
-    environment.update(
-        AWS_ACCESS_KEY_ID="testing",
-        AWS_SECRET_ACCESS_KEY="testing",
-        AWS_DEFAULT_REGION="us-east-1",
-        AWS_ENDPOINT_URL=emulator.url,
-        AWS_CONFIG_FILE=os.devnull,
-        AWS_SHARED_CREDENTIALS_FILE=os.devnull,
-    )
-
-    def run(*arguments: str) -> subprocess.CompletedProcess:
-        return subprocess.run(
-            [sys.executable, "-m", "controller.main", *arguments],
-            env=environment,
-            cwd=tmp_path,
-            capture_output=True,
-            text=True,
-            stdin=subprocess.DEVNULL,
-            timeout=300,
-            check=False,
-        )
-
-    return run
-
-
 def pipelines_in(aws, state, environment: str) -> list[str]:
     target = state.environments[environment].target
     summaries = aws.client("sagemaker", target).list_pipelines()["PipelineSummaries"]
