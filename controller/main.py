@@ -21,6 +21,7 @@ VERBS = {
     "status": "the live fleet: versions, sync, runs and their quality verdicts, next runs (or a dashboard)",
     "apply": "converge every account to git (or apply a saved plan)",
     "promote": "write the one-line edit that promotes a model version to an environment",
+    "propose": "open or update the merge requests that approve newly registered versions (CI)",
     "history": "every approval and rollback per environment, from git and the registry's records",
     "run": "the long-running controller: follow git, react to events, keep every account converged",
     "permissions": "print the least-privilege IAM policies of the roles smgitops assumes",

@@ -8,9 +8,12 @@ SIGTERM (or `--max-cycles` full reconciles). Exit code 0 after a clean stop, 1 w
 from __future__ import annotations
 
 import argparse
+import os
 from pathlib import Path
 
 from controller.commands.common import add_calls_per_second
+
+TOKEN_VARIABLE = "SMGITOPS_GITLAB_TOKEN"
 
 
 def add_arguments(parser: argparse.ArgumentParser) -> None:
@@ -54,6 +57,18 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     lease.add_argument("--lease-role", help="role in the lease table's account (default: the registry role)")
     lease.add_argument("--lease-region", help="the lease table's region (default: the registry's)")
     lease.add_argument("--holder", default="", help="this replica's name in the lease (default: host-pid-random)")
+    proposals = parser.add_argument_group(
+        "proposals (a merge request for each new version that meets the first environment's thresholds)"
+    )
+    proposals.add_argument(
+        "--gitlab-url", default=os.environ.get("SMGITOPS_GITLAB_URL") or None,
+        help="GitLab's URL (https://gitlab.example.com, or its /api/v4 root); default $SMGITOPS_GITLAB_URL; "
+        "with --gitlab-project it turns proposals on, with the token in $SMGITOPS_GITLAB_TOKEN",
+    )
+    proposals.add_argument(
+        "--gitlab-project", default=os.environ.get("SMGITOPS_GITLAB_PROJECT") or None,
+        help="the project holding the desired state: id or group/name (default $SMGITOPS_GITLAB_PROJECT)",
+    )
     parser.add_argument(
         "--health-port", type=int, default=8080,
         help="port of /healthz, /readyz and /metrics (default: 8080; 0: any free port, logged)",
@@ -87,10 +102,29 @@ def run(args: argparse.Namespace) -> int:
     if not looks_like_git_url(args.source) and not Path(args.source).is_dir():
         print(f"{args.source}:1:1: (directory): no such directory, and not a git URL", file=sys.stderr)
         return 1
+    problem = _gitlab_problem(args)
+    if problem:
+        print(f"run: {problem}", file=sys.stderr)
+        return 1
     configure_logging(log_format=args.log_format, level=args.log_level)
     from controller.service.app import serve
 
     return serve(_settings(args))
+
+
+def _gitlab_problem(args: argparse.Namespace) -> str | None:
+    """Why the proposal settings cannot work (one line, never the token), or None."""
+    if not args.gitlab_url and not args.gitlab_project:
+        return None
+    if not args.gitlab_project:
+        return "--gitlab-url needs --gitlab-project too (or $SMGITOPS_GITLAB_PROJECT)"
+    if not args.gitlab_url:
+        return "--gitlab-project needs --gitlab-url too (or $SMGITOPS_GITLAB_URL)"
+    if not args.gitlab_url.startswith(("https://", "http://")):
+        return f"--gitlab-url: expected an http(s) URL, got {args.gitlab_url!r}"
+    if not os.environ.get(TOKEN_VARIABLE, "").strip():
+        return f"{TOKEN_VARIABLE} is not set (proposals need a GitLab token with the api scope)"
+    return None
 
 
 def _settings(args: argparse.Namespace):
@@ -126,4 +160,12 @@ def _settings(args: argparse.Namespace):
         calls_per_second=args.calls_per_second or None,
         backoff_base=args.backoff_base,
         backoff_max=args.backoff_max,
+        gitlab_url=_api_url(args.gitlab_url) if args.gitlab_url else None,
+        gitlab_project=args.gitlab_project,
+        gitlab_token=os.environ.get(TOKEN_VARIABLE, "").strip() if args.gitlab_url else "",
     )
+
+
+def _api_url(url: str) -> str:
+    root = url.rstrip("/")
+    return root if root.endswith("/api/v4") else f"{root}/api/v4"

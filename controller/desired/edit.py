@@ -38,15 +38,20 @@ def set_approved_version(path: str | Path, version: int) -> int | None:
     """Write `approvedVersion: <version>` into the file at `path`; return the version it had (None if unreadable)."""
     target = Path(path)
     raw = target.read_bytes()
+    current, edited = with_approved_version(raw, version)
+    if edited != raw:
+        target.write_bytes(edited)
+    return current
+
+
+def with_approved_version(raw: bytes, version: int) -> tuple[int | None, bytes]:
+    """The version `raw` (a deployment file's bytes) declares, and the bytes declaring `version` instead."""
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as error:
         raise EditError("not UTF-8 text") from error
-    current = _current_version(text)
     edited = replace_scalar(text, ["approvedVersion"], str(int(version)))
-    if edited != text:
-        target.write_bytes(edited.encode("utf-8"))
-    return current
+    return _current_version(text), edited.encode("utf-8")
 
 
 def _current_version(text: str) -> int | None:

@@ -1,4 +1,5 @@
-"""Assemble the running controller from its `Settings`: source, clients, health server, metrics, notifier.
+"""Assemble the running controller from its `Settings`: source, clients, health server, metrics, notifier,
+and the proposer when GitLab is configured.
 
 `smgitops run` calls `serve(settings)` after configuring logging; the health server also serves the dashboard,
 which reads live state with clients of its own; it installs the SIGTERM/SIGINT handlers,
@@ -14,12 +15,14 @@ import threading
 from typing import Any
 
 from controller.aws.clients import Clients
+from controller.gitlab import ProjectRef
 from controller.service.dashboard_server import Dashboard, controller_view, status_reader
 from controller.service.health import HealthServer, ServiceState
 from controller.service.logging import get_logger, redact
 from controller.service.loop import Controller
 from controller.service.metrics import Metrics
 from controller.service.notify import Notifier
+from controller.service.proposals import Proposer
 from controller.service.settings import Settings
 from controller.service.source import DirectorySource, GitSource, Source, looks_like_git_url
 
@@ -52,6 +55,7 @@ def serve(settings: Settings) -> int:
         status=status,
         metrics=metrics,
         notifier=Notifier(clients),
+        proposer=_proposer(settings, clients=clients),
         stopping=stopping,
     )
     status_clients = Clients(endpoint_url=settings.endpoint_url, calls_per_second_per_account=settings.calls_per_second)
@@ -72,6 +76,16 @@ def serve(settings: Settings) -> int:
         if health is not None:
             health.stop()
         status_clients.close()
+
+
+def _proposer(settings: Settings, *, clients: Clients) -> Proposer | None:
+    """Proposals when GitLab is configured: into the branch the controller follows (git sources)."""
+    if not settings.gitlab_url or not settings.gitlab_project:
+        return None
+    project = ProjectRef(settings.gitlab_url, settings.gitlab_project, settings.gitlab_token)
+    branch = settings.branch if looks_like_git_url(settings.source) else None
+    log.info("proposals on", gitlab=settings.gitlab_url, project=settings.gitlab_project, branch=branch)
+    return Proposer(project, directory=settings.path, target_branch=branch, clients=clients)
 
 
 def _start_health(settings: Settings, *, status: ServiceState, metrics: Metrics, pages) -> HealthServer | None:

@@ -4,7 +4,8 @@
 and single-threaded where it writes: every interval it fetches the source and, on a new commit that validates,
 queues a full reconcile (a commit that does not validate is reported and the last good one stays in force); a
 full reconcile is also queued at start and every resync interval (with jitter); events from the SQS queue
-(read by a background thread) queue targeted keys. What was read is remembered (`LiveMemory`): a resync
+(read by a background thread) queue targeted keys; a new registered version also asks the proposer, if any, for
+a merge request, opened after the reconcile of its keys. What was read is remembered (`LiveMemory`): a resync
 describes only the objects its list calls show changed, except every `full_read` seconds; a targeted
 reconcile (an event named the objects) describes everything it reads. Only the lease holder takes keys from
 the queue, and a reconcile stops between write batches as soon as SIGTERM arrives or the lease can no longer be trusted;
@@ -52,11 +53,13 @@ class Controller:
         status: Any,
         metrics: Any = None,
         notifier: Any = None,
+        proposer: Any = None,
         stopping: threading.Event | None = None,
     ) -> None:
         """`clients` make the reconciles' calls (the counted ones); `infra_clients` those of the lease and
         the event queue; `status` is the `ServiceState` the health server reads; `stopping` is set by
-        `stop()` (share it with the source so a slow fetch is cut short)."""
+        `stop()` (share it with the source so a slow fetch is cut short); `proposer` (a
+        `controller.service.proposals.Proposer`, None when GitLab is not configured) opens proposals."""
         self.settings = settings
         self.source = source
         self.clients = clients
@@ -64,6 +67,7 @@ class Controller:
         self.status = status
         self.metrics = metrics
         self.notifier = notifier
+        self.proposer = proposer
         self.queue = WorkQueue(base_delay=settings.backoff_base, max_delay=settings.backoff_max)
         self.memory = LiveMemory()
         self.reconciler = Reconciler(
@@ -210,6 +214,8 @@ class Controller:
             log.warning("will retry", key="/".join(key), seconds=round(delay, 2), failures=self.queue.failures(key))
         for key in set(keys) - verdict.retry:
             self.queue.forget(key)
+        if self.proposer is not None:  # after the reconcile: a proposal never delays a write
+            self.proposer.run(state, retry=FULL in keys)
         if FULL in keys:
             self.full_cycles += 1
             self._next_resync = time.monotonic() + self.settings.resync * (1 + random.uniform(0, self.settings.jitter))
@@ -275,6 +281,8 @@ class Controller:
         pending = awaiting_approval(event, state) if state is not None else None
         if pending and pending[0] not in index.announced and self.notifier is not None:
             self.notifier.notify_pending(state, *pending)
+        if pending and self.proposer is not None:
+            self.proposer.request(pending[0])
         fields = {"detail_type": event.get("detail-type"), "event_source": event.get("source"), "id": event.get("id")}
         if not keys:
             log.info("event dropped: it touches nothing git declares", **fields)

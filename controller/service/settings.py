@@ -9,7 +9,7 @@ from __future__ import annotations
 import os
 import socket
 import uuid
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from urllib.parse import urlparse
 
@@ -79,6 +79,12 @@ class Settings:
     """First retry delay after a temporary error; it doubles with each failure of the same key."""
     backoff_max: float = 300.0
     """The longest retry delay."""
+    gitlab_url: str | None = None
+    """GitLab's API root (`https://gitlab.example.com/api/v4`) for proposals; None opens none."""
+    gitlab_project: str | None = None
+    """The GitLab project (id or `group/name`) holding the desired state, where proposals are opened."""
+    gitlab_token: str = field(default="", repr=False)
+    """The token proposals use (from `SMGITOPS_GITLAB_TOKEN`, never an option, never logged)."""
 
     def holder_id(self) -> str:
         return self.holder or f"{socket.gethostname()}-{os.getpid()}-{uuid.uuid4().hex[:6]}"

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from gitlabapi import notes, users
+from gitlabapi import merge_requests, notes, projects, repository, users
 from gitlabapi.protocol import Route
 
 RESOURCES = {
     "users": users,
     "notes": notes,
+    "projects": projects,
+    "repository": repository,
+    "merge_requests": merge_requests,
 }
 
 

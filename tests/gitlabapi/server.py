@@ -3,8 +3,8 @@
 It authenticates as GitLab does (`PRIVATE-TOKEN` or `Authorization: Bearer`, else 401), decodes JSON or form
 bodies, dispatches to the routes of `routes.RESOURCES` under `/api/v4`, and answers JSON. Every request is
 recorded in `requests` as `(method, path)` so tests can say what the client did. Seed it with `add_user`,
-`add_project` and `add_merge_request`; a fresh server already has one user (`bot`, token `bot-token`), one
-project (`42`, `acme/ml-fleet`) and its merge request `!7`.
+`add_project`, `add_merge_request` and `commit_files`; a fresh server already has one user (`bot`, token
+`bot-token`), one project (`42`, `acme/ml-fleet`, no commits yet) and its merge request `!7`.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
 from gitlabapi.protocol import ApiError, Request, Response, match
+from gitlabapi.repository import commit_files
 from gitlabapi.routes import all_routes
 from gitlabapi.store import Store, now
 
@@ -94,6 +95,29 @@ class GitLabServer:
             }
             self.store.merge_requests[(project["id"], iid)] = merge_request
             return merge_request
+
+    def commit_files(
+        self, project: dict[str, Any], files: dict[str, bytes], *, branch: str | None = None, message: str = "Seed"
+    ) -> dict[str, Any]:
+        """Commit `files` on top of `branch` (default: the project's default branch), as a push would."""
+        branch = branch or project["default_branch"]
+        with self.store.lock:
+            parent = self.store.branches.get((project["id"], branch))
+            tree = {**(self.store.commits[parent]["files"] if parent else {}), **files}
+            return commit_files(self.store, project["id"], branch=branch, files=tree, message=message, parent=parent)
+
+    def file(self, project: dict[str, Any], path: str, *, ref: str) -> bytes | None:
+        """The bytes of `path` at the head of branch `ref`, None when it is not there."""
+        with self.store.lock:
+            head = self.store.branches.get((project["id"], ref))
+            return self.store.commits[head]["files"].get(path) if head else None
+
+    def merge_requests(self, project: dict[str, Any] | None = None) -> list[dict[str, Any]]:
+        """The merge requests of a project (default `acme/ml-fleet`), by iid."""
+        project = project or self.project
+        with self.store.lock:
+            found = sorted(self.store.merge_requests.items())
+            return [merge_request for (project_id, _), merge_request in found if project_id == project["id"]]
 
     def notes(self, merge_request: dict[str, Any] | None = None) -> list[dict[str, Any]]:
         """The notes of a merge request (default `!7`), oldest first."""

@@ -1,4 +1,4 @@
-"""What the test GitLab knows: users with their tokens, projects, merge requests, notes; all under one lock.
+"""What the test GitLab knows: users and tokens, projects, merge requests, notes, commits and branches; one lock.
 
 Tests seed it through `GitLabServer` (`add_user`, `add_project`, `add_merge_request`) and read it back to
 assert on behaviour. Resource modules keep their records in the tables here; a new resource adds its own
@@ -28,6 +28,8 @@ class Store:
         self.projects: dict[int, dict[str, Any]] = {}
         self.merge_requests: dict[tuple[int, int], dict[str, Any]] = {}  # (project id, iid) -> MR
         self.notes: dict[tuple[int, int], list[dict[str, Any]]] = defaultdict(list)  # (project id, MR iid)
+        self.commits: dict[str, dict[str, Any]] = {}  # sha -> commit, with its whole tree in `files`
+        self.branches: dict[tuple[int, str], str] = {}  # (project id, branch name) -> head commit sha
         self._ids: dict[str, itertools.count[int]] = defaultdict(lambda: itertools.count(1))
 
     def next_id(self, kind: str) -> int:
