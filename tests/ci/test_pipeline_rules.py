@@ -66,3 +66,11 @@ def test_the_projects_own_merge_request_pipeline_lints_tests_and_validates_the_e
         "terraform",
         "container-image",
     }
+
+
+def test_a_scheduled_pipeline_on_the_default_branch_only_proposes(team_repo):
+    merged_to_main(team_repo)
+    scheduled = jobs_when(team_repo, CI_PIPELINE_SOURCE="schedule")
+    assert {name for name, when in scheduled.items() if when != "never"} == {"smgitops:propose"}
+    assert jobs_when(team_repo, CI_PIPELINE_SOURCE="schedule", SMGITOPS_PROPOSE="false")["smgitops:propose"] == "never"
+    assert jobs_when(team_repo)["smgitops:propose"] == "never"
