@@ -84,6 +84,7 @@ def run(args: argparse.Namespace) -> int:
         writer = one_writer(
             clients, state, table=args.lease_table, name=args.lease_name, role=args.lease_role,
             region=args.lease_region, wait=args.lease_wait, duration=args.lease_duration,
+            environments=args.environments,
         )
     try:
         with writer as lease_lost:

@@ -57,6 +57,11 @@ def add_arguments(parser: argparse.ArgumentParser) -> None:
     lease.add_argument("--lease-role", help="role in the lease table's account (default: the registry role)")
     lease.add_argument("--lease-region", help="the lease table's region (default: the registry's)")
     lease.add_argument("--holder", default="", help="this replica's name in the lease (default: host-pid-random)")
+    lease.add_argument(
+        "--shard-by", choices=("none", "environment"), default="none",
+        help="none: one replica writes everything (default); environment: replicas split the environments "
+        "(and the registry), each under its own lease",
+    )
     proposals = parser.add_argument_group(
         "proposals (a merge request for each new version that meets the first environment's thresholds)"
     )
@@ -151,6 +156,7 @@ def _settings(args: argparse.Namespace):
         lease_region=args.lease_region,
         create_lease_table=args.create_lease_table,
         holder=args.holder,
+        shard_by=args.shard_by,
         health_port=args.health_port,
         health_address=args.health_address,
         dashboard_refresh=args.dashboard_refresh,

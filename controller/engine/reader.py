@@ -63,7 +63,7 @@ def read_scopes(
     """Every scope to read: each kind in each selected environment, registry kinds once; and desired-state errors."""
     desired, errors = desired_resources(state, kinds)
     kinds = {name: kind for name, kind in kinds.items() if (name, FAILED) not in desired}
-    selected = list(environments) if environments else list(state.environments)
+    selected = list(environments) if environments is not None else list(state.environments)
     scopes = []
     for kind in kinds.values():
         if kind.SCOPE == REGISTRY:

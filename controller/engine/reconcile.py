@@ -6,7 +6,7 @@ commands, the service loop) hand a valid `DesiredState` in. Every outcome carrie
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Collection, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 
@@ -42,13 +42,23 @@ def make_plan(
     ignore_change_windows: bool = False,
     memory: LiveMemory | None = None,
     fresh: bool = True,
+    shards: Collection[str] | None = None,
 ) -> Plan:
     """`now` (default: the current time) decides which change windows are open and how long versions soaked.
+
+    `shards` (the service's, when replicas split the work): only these environments are read and only their
+    changes kept, the registry's approvals only when `registry` is one of them; `environments` is then ignored.
+    The registry is read whatever the shards, for the promotion rules, which judge every environment when this
+    replica writes the registry and its own environments otherwise.
 
     The promotion rules (`controller.engine.promotion`) run once the plan has no other error: their refusals
     are plan errors, the rules an override passed are `overrides` lines.
     `memory` and `fresh`: see `controller.engine.reader.take_snapshot`.
     """
+    judged = environments
+    if shards is not None:
+        environments = sorted(shard for shard in shards if shard != REGISTRY)
+        judged = None if REGISTRY in shards else environments
     snapshot = take_snapshot(
         state, kinds=kinds, clients=clients, environments=environments, max_workers=max_workers,
         memory=memory, fresh=fresh,
@@ -69,10 +79,12 @@ def make_plan(
             versions=snapshot.live.get(("approval", REGISTRY), ()),
             clients=clients,
             now=now or datetime.now(UTC),
-            environments=environments,
+            environments=judged,
             models=models,
         )
         plan = replace(plan, errors=tuple(sorted(verdict.errors)), overrides=plan.overrides + verdict.overrides)
+    if shards is not None:
+        return narrow(plan, state, environments=None, models=models, shards=shards)
     return narrow(plan, state, environments=environments, models=models)
 
 
@@ -85,9 +97,14 @@ def trial_plan(state: DesiredState, *, kinds: Mapping[str, Kind] = KINDS, now: d
 
 
 def narrow(
-    plan: Plan, state: DesiredState, *, environments: Sequence[str] | None, models: Sequence[str] | None
+    plan: Plan,
+    state: DesiredState,
+    *,
+    environments: Sequence[str] | None,
+    models: Sequence[str] | None,
+    shards: Collection[str] | None = None,
 ) -> Plan:
-    """Only the changes of the selected environments and models.
+    """Only the changes of the selected environments and models (and shards: see `make_plan`).
 
     A registry approval belongs to the environments it names before or after (so `--env dev` never approves
     prod's version), a rejection to the file that rejects it, and both to the models deployed from their group;
@@ -112,7 +129,11 @@ def narrow(
             return True
         return change.model in groups if change.environment == REGISTRY else change.model in models
 
-    return replace(plan, changes=tuple(c for c in plan.changes if in_environments(c) and in_models(c)))
+    def in_shards(change: Change) -> bool:
+        return shards is None or change.environment in shards
+
+    kept = (c for c in plan.changes if in_environments(c) and in_models(c) and in_shards(c))
+    return replace(plan, changes=tuple(kept))
 
 
 def stale_reasons(saved: Plan, fresh: Plan) -> list[str]:
@@ -149,7 +170,9 @@ def reconcile(
     ignore_change_windows: bool = False,
     memory: LiveMemory | None = None,
     fresh: bool = True,
+    shards: Collection[str] | None = None,
 ) -> Outcome:
+    """`shards`: see `make_plan`."""
     plan = make_plan(
         state,
         clients=clients,
@@ -161,6 +184,7 @@ def reconcile(
         ignore_change_windows=ignore_change_windows,
         memory=memory,
         fresh=fresh,
+        shards=shards,
     )
     if plan.errors:
         return Outcome("plan-error", plan, message=f"{len(plan.errors)} error(s); nothing was written")

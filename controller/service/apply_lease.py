@@ -1,12 +1,15 @@
 """The lease a one-off `smgitops apply` (from CI, from a laptop) takes so that it never writes while the
 controller does.
 
-`smgitops apply --lease-table T` calls `one_writer(...)` around its reconcile. It is the very lease item the
-controller's replicas share (same table, same name, by default in the registry account), taken by the same
-conditional put: while a controller (or another apply) holds it, the apply waits up to `--lease-wait` seconds
-and then refuses with one line naming the holder; once it holds the lease, the controller stands by until
-the apply releases it. A keeper thread renews it while the apply runs, and the apply stops between write
-batches if it can no longer trust it holds the lease.
+`smgitops apply --lease-table T` calls `one_writer(...)` around its reconcile. It takes the very lease items
+the controller's replicas use (same table, same name, by default in the registry account), by the same
+conditional put, in a fixed order: first the controller's whole lease (`<name>`, held by an unsharded
+controller), then the shard leases of what it may write (`<name>/<environment>` for each environment it
+applies, and `<name>/registry`: see `controller.service.shards`), so it excludes a controller whichever way
+it splits its work. While a controller (or another apply) holds one, the apply waits up to `--lease-wait`
+seconds and then refuses with one line naming the holder, releasing what it took; once it holds them all, the
+controller stands by (for those shards) until the apply releases them. Keeper threads renew them while the
+apply runs, and the apply stops between write batches if it can no longer trust it holds every one.
 """
 
 from __future__ import annotations
@@ -14,15 +17,16 @@ from __future__ import annotations
 import os
 import socket
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from typing import Any
 
 from controller.aws.errors import describe
-from controller.desired.model import DesiredState
+from controller.desired.model import REGISTRY, DesiredState
 from controller.service.lease import Lease, LeaseError, LeaseKeeper
 from controller.service.settings import Settings
+from controller.service.shards import WHOLE, lease_item
 
 
 class LeaseHeld(Exception):
@@ -45,28 +49,40 @@ def one_writer(
     wait: float = 0.0,
     duration: float = 30.0,
     holder: str | None = None,
+    environments: Sequence[str] | None = None,
 ) -> Iterator[Callable[[], bool]]:
-    """Hold the lease for the block; yields `should_stop` (True once the lease can no longer be trusted).
-    Raises `LeaseHeld` when another writer keeps it for `wait` seconds, `LeaseError` when the table is unusable."""
+    """Hold the leases for the block; yields `should_stop` (True once one of them can no longer be trusted).
+    `environments`: those the apply writes (None: all). Raises `LeaseHeld` when another writer keeps one for
+    `wait` seconds, `LeaseError` when the table is unusable."""
     target = Settings(lease_role=role, lease_region=region).lease_target(state.registry)
-    lease = Lease(
-        clients.client("dynamodb", target), table=table, name=name, holder=holder or apply_holder(),
-        duration=duration,
-    )
-    lease.ensure_table(create=False)
-    _take(lease, revision=state.revision, wait=wait)
-    keeper = LeaseKeeper(lease, revision=lambda: state.revision, on_change=lambda held: None)
-    keeper.start()
-    try:
-        yield lambda: not lease.held
-    finally:
-        keeper.stop()
-        keeper.join(timeout=5)
-        lease.release()
-
-
-def _take(lease: Lease, *, revision: str, wait: float) -> None:
+    dynamodb = clients.client("dynamodb", target)
+    holder = holder or apply_holder()
+    shards = [WHOLE, *sorted(environments or state.environments), REGISTRY]
+    leases = [
+        Lease(dynamodb, table=table, name=lease_item(name, shard), holder=holder, duration=duration)
+        for shard in shards
+    ]
+    leases[0].ensure_table(create=False)
     deadline = time.monotonic() + wait
+    keepers: list[LeaseKeeper] = []
+    taken: list[Lease] = []
+    try:
+        for lease in leases:
+            _take(lease, revision=state.revision, deadline=deadline)
+            taken.append(lease)
+            keepers.append(LeaseKeeper(lease, revision=lambda: state.revision, on_change=lambda held: None))
+            keepers[-1].start()
+        yield lambda: not all(lease.held for lease in leases)
+    finally:
+        for keeper in keepers:
+            keeper.stop()
+        for keeper in keepers:
+            keeper.join(timeout=5)
+        for lease in taken:
+            lease.release()
+
+
+def _take(lease: Lease, *, revision: str, deadline: float) -> None:
     while not _refresh(lease, revision):
         left = deadline - time.monotonic()
         if left <= 0:

@@ -1,16 +1,18 @@
-"""HTTP endpoints of the long-running controller: `/healthz`, `/readyz` and Prometheus `/metrics`.
+"""HTTP endpoints of the long-running controller: `/healthz`, `/readyz`, `/shards` and Prometheus `/metrics`.
 
 The service loop owns a `ServiceState`, updates it as it fetches the source, takes or loses the lease and
 finishes reconciles, and starts a `HealthServer` on it (ECS container health checks and Prometheus scrape
 this). `/healthz` answers 200 while the process serves; `/readyz` answers 200 only when the controller is
-doing its job, else 503 with a one-line reason. A standard-library HTTP server in a daemon thread is enough;
-it keeps a deep listen backlog and closes connections that stay idle, so a burst of probes or a client that
-never sends its request cannot starve the checks. The same server answers the dashboard's paths (`pages`, from
+doing its job, else 503 with a one-line reason; `/shards` is JSON naming the replica and the shards it holds.
+A standard-library HTTP server in a daemon thread is enough; it keeps a deep listen backlog and closes
+connections that stay idle, so a burst of probes or a client that never sends its request cannot starve the
+checks. The same server answers the dashboard's paths (`pages`, from
 `controller.service.dashboard_server`).
 """
 
 from __future__ import annotations
 
+import json
 import threading
 import time
 from collections.abc import Callable
@@ -32,6 +34,10 @@ class ServiceState:
     """The desired state was fetched (git cloned or directory read) at least once."""
     lease_state: LeaseState = "unknown"
     """`leader` (this replica writes), `standby` (another one does) or `unknown` (not asked yet)."""
+    holder: str = ""
+    """This replica's name in the lease table."""
+    shards: tuple[str, ...] = ()
+    """The shards whose lease this replica holds (`all` when the work is not split), sorted."""
     last_reconcile_at: float | None = None
     """Unix time the last reconcile finished, whatever its outcome."""
     last_outcome: str | None = None
@@ -53,6 +59,12 @@ class ServiceState:
                 if name.startswith("_") or not hasattr(self, name):
                     raise AttributeError(f"ServiceState has no field {name}")
                 setattr(self, name, value)
+
+    def shards_json(self) -> str:
+        """`/shards`: who this replica is and which shards it holds."""
+        with self._lock:
+            answer = {"holder": self.holder, "lease": self.lease_state, "shards": list(self.shards)}
+        return json.dumps(answer, sort_keys=True) + "\n"
 
     def readiness(self, now: float | None = None) -> tuple[bool, str]:
         """(ready, one-line reason). A standby does not reconcile, so staleness is asked of the leader only."""
@@ -154,10 +166,12 @@ class HealthServer:
         if route == "/readyz":
             ready, reason = self.state.readiness()
             return (200 if ready else 503), "text/plain; charset=utf-8", f"{reason}\n".encode()
+        if route == "/shards":
+            return 200, "application/json", self.state.shards_json().encode()
         if route == "/metrics":
             encode, content_type = choose_encoder(accept or "")
             return 200, content_type, encode(self.registry)
-        return 404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz or /metrics\n"
+        return 404, "text/plain; charset=utf-8", b"not found: try /healthz, /readyz, /shards or /metrics\n"
 
 
 def _handler_for(server: HealthServer, *, idle_timeout: float) -> type[BaseHTTPRequestHandler]:

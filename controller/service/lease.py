@@ -8,6 +8,9 @@ already holds it.
 A holder considers itself the leader only until three quarters of the duration after its last successful
 renewal started, so it stops writing before another replica can take over, even when renewals fail.
 `release()` (on SIGTERM) expires the lease at once so the standby does not wait out the duration.
+When replicas split the work (`controller.service.shards`), each shard is one such lease, named
+`<lease name>/<shard>`. Both clocks (wall time in the item, monotonic time for trust) come from a `Clock`, so
+tests can drive them.
 """
 
 from __future__ import annotations
@@ -42,6 +45,19 @@ class LeaseError(Exception):
     """The lease table cannot be used (missing without --create-lease-table, access denied); one line."""
 
 
+class Clock:
+    """The two clocks a lease reads: wall time (shared with other replicas) and monotonic time (trust)."""
+
+    def wall(self) -> float:
+        return time.time()
+
+    def monotonic(self) -> float:
+        return time.monotonic()
+
+
+SYSTEM_CLOCK = Clock()
+
+
 @dataclass(frozen=True)
 class LeaseRecord:
     holder: str
@@ -52,17 +68,22 @@ class LeaseRecord:
 class Lease:
     """The lease item `name` in `table`, as seen by the replica `holder`."""
 
-    def __init__(self, dynamodb: Any, *, table: str, name: str, holder: str, duration: float) -> None:
+    def __init__(
+        self, dynamodb: Any, *, table: str, name: str, holder: str, duration: float, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
         self.dynamodb = dynamodb
         self.table = table
         self.name = name
         self.holder = holder
         self.duration = duration
+        self.clock = clock
         self._trusted_until = 0.0
+        self.renewed_at = float("-inf")
+        """Monotonic time the last successful take or renewal started."""
 
     @property
     def held(self) -> bool:
-        return time.monotonic() < self._trusted_until
+        return self.clock.monotonic() < self._trusted_until
 
     def ensure_table(self, *, create: bool) -> None:
         """Check the table exists; create it (on demand billing) only when `create` is true."""
@@ -95,8 +116,8 @@ class Lease:
 
     def refresh(self, revision: str) -> bool:
         """Take or renew the lease; False when another replica holds it. Other errors are raised."""
-        started = time.monotonic()
-        now = time.time()
+        started = self.clock.monotonic()
+        now = self.clock.wall()
         try:
             self.dynamodb.put_item(
                 TableName=self.table,
@@ -117,11 +138,13 @@ class Lease:
                 return False
             raise
         self._trusted_until = started + self.duration * TRUSTED_FRACTION
+        self.renewed_at = started
         return True
 
     def release(self) -> None:
         """Expire the lease now if this replica holds it; never raises (shutdown must go on)."""
         self._trusted_until = 0.0
+        self.renewed_at = float("-inf")
         try:
             self.dynamodb.update_item(
                 TableName=self.table,

@@ -7,9 +7,11 @@ full reconcile is also queued at start and every resync interval (with jitter); 
 (read by a background thread) queue targeted keys; a new registered version also asks the proposer, if any, for
 a merge request, opened after the reconcile of its keys. What was read is remembered (`LiveMemory`): a resync
 describes only the objects its list calls show changed, except every `full_read` seconds; a targeted
-reconcile (an event named the objects) describes everything it reads. Only the lease holder takes keys from
-the queue, and a reconcile stops between write batches as soon as SIGTERM arrives or the lease can no longer be trusted;
-`stop()` then releases the lease and `run()` returns 0.
+reconcile (an event named the objects) describes everything it reads. Only a replica that holds a lease takes
+keys from the queue; with `--shard-by environment` each replica reads and writes only the shards it holds
+(`controller.service.shards`) and leaves other keys to their holders. A reconcile stops between write batches
+as soon as SIGTERM arrives or a lease of its shards can no longer be trusted; `stop()` then releases the leases
+and `run()` returns 0.
 """
 
 from __future__ import annotations
@@ -17,23 +19,25 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Collection, Iterator, Mapping
+from contextlib import contextmanager, nullcontext
 from dataclasses import replace
 from typing import Any
 
 from controller.aws.errors import classify, describe
 from controller.desired import load
-from controller.desired.model import DesiredState
+from controller.desired.model import REGISTRY, DesiredState
 from controller.engine.reconcile import trial_plan
 from controller.kinds.memory import LiveMemory
 from controller.pipelines import RenderError, pipelines_of
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
-from controller.service.lease import Lease, LeaseError, LeaseKeeper
+from controller.service.lease import Lease, LeaseError
 from controller.service.logging import bind_revision, get_logger
 from controller.service.poller import EventPoller
 from controller.service.reconciler import Reconciler
 from controller.service.sent import TableLedger
 from controller.service.settings import Settings
+from controller.service.shards import ShardKeeper, ShardLeases, shard_names
 from controller.service.source import Checkout, Source, SourceError
 from controller.service.workqueue import FULL, WorkQueue
 
@@ -74,11 +78,15 @@ class Controller:
             clients=clients, should_stop=self._should_stop, metrics=metrics, notifier=notifier, memory=self.memory
         )
         self.holder = settings.holder_id()
+        self.status.update(holder=self.holder)
         self.state: DesiredState | None = None
         self.index = KeyIndex()
         self.full_cycles = 0
-        self.lease: Lease | None = None
-        self._keeper: LeaseKeeper | None = None
+        self.leases: ShardLeases | None = None
+        self._keeper: ShardKeeper | None = None
+        self._held: frozenset[str] = frozenset()
+        self._writing: Collection[str] | None = None
+        """The shards the reconcile in flight may write (None: everything this replica leads)."""
         self._poller: EventPoller | None = None
         self._coordinating = False
         self._seen: str | None = None
@@ -197,11 +205,18 @@ class Controller:
         self._reject(revision, "planning it failed", [error])
 
     def _reconcile(self, state: DesiredState, keys: list) -> None:
+        shards = self._shards_for(keys)
+        if shards is not None and not shards:
+            log.info("keys left to the replicas holding their shards", keys=sorted("/".join(key) for key in keys))
+            for key in keys:
+                self.queue.forget(key)
+            return
         shown = self._checkout.shown_in if self._checkout else str
         fresh = any(key != FULL for key in keys) or time.monotonic() >= self._next_full_read
         if FULL in keys and fresh:
             self._next_full_read = time.monotonic() + self.settings.full_read
-        verdict = self.reconciler.run(state, keys, self.index, shown=shown, fresh=fresh)
+        with self._writing_to(shards):
+            verdict = self.reconciler.run(state, keys, self.index, shown=shown, fresh=fresh, shards=shards)
         outcome = verdict.outcome.reason if verdict.outcome else "failed"
         self.status.update(last_reconcile_at=time.time(), last_outcome=outcome)
         if verdict.crashed is not None:
@@ -220,36 +235,59 @@ class Controller:
             self.full_cycles += 1
             self._next_resync = time.monotonic() + self.settings.resync * (1 + random.uniform(0, self.settings.jitter))
 
+    def _shards_for(self, keys: list) -> frozenset[str] | None:
+        """The shards a reconcile of `keys` covers: None (everything) unless replicas split the work; then
+        the held shards for a full reconcile, else the held ones among the keys' environments and the registry."""
+        if self.leases is None or self.settings.shard_by == "none":
+            return None
+        held = self.leases.owned()
+        if FULL in keys:
+            return held
+        return held & ({environment for environment, _ in keys} | {REGISTRY})
+
+    @contextmanager
+    def _writing_to(self, shards: frozenset[str] | None) -> Iterator[None]:
+        """Fence the reconcile to `shards`: none of them is released while it runs, and it stops between write
+        batches once any of them can no longer be trusted."""
+        self._writing = shards
+        held = self.leases.writing(shards) if self.leases is not None and shards is not None else nullcontext()
+        try:
+            with held:
+                yield
+        finally:
+            self._writing = None
+
     def _start_coordination(self, state: DesiredState) -> None:
-        """The lease and the event poller, once the registry (their default account) is known. A temporary
+        """The leases and the event poller, once the registry (their default account) is known. A temporary
         error leaves it for the next tick; a permanent one (LeaseError) ends `run()` with exit code 1."""
         settings = self.settings
         if settings.lease_table:
             target = settings.lease_target(state.registry)
-            lease = Lease(
-                self.infra_clients.client("dynamodb", target),
-                table=settings.lease_table,
-                name=settings.lease_name,
-                holder=self.holder,
-                duration=settings.lease_duration,
-            )
+            dynamodb = self.infra_clients.client("dynamodb", target)
             try:
-                lease.ensure_table(create=settings.create_lease_table)
+                Lease(dynamodb, table=settings.lease_table, name=settings.lease_name, holder=self.holder,
+                      duration=settings.lease_duration).ensure_table(create=settings.create_lease_table)
             except Exception as error:
                 if isinstance(error, LeaseError) or classify(error) == "permanent":
                     raise LeaseError(str(error) if isinstance(error, LeaseError) else describe(error)) from None
                 log.warning("lease table not reachable yet", table=settings.lease_table, error=describe(error))
                 return
-            self.lease = lease
+            self.leases = ShardLeases(
+                dynamodb, table=settings.lease_table, lease_name=settings.lease_name, holder=self.holder,
+                duration=settings.lease_duration, by=settings.shard_by,
+            )
             if self.notifier is not None:  # what was sent survives a restart and a change of leader
-                self.notifier.ledger = TableLedger(lease.dynamodb, table=settings.lease_table)
-            log.info("lease", table=settings.lease_table, account=target.account, holder=lease.holder)
-            self._keeper = LeaseKeeper(lease, revision=self._revision, on_change=self._on_lease_change)
+                self.notifier.ledger = TableLedger(dynamodb, table=settings.lease_table)
+            log.info("lease", table=settings.lease_table, account=target.account, holder=self.holder,
+                     shard_by=settings.shard_by)
+            self._keeper = ShardKeeper(
+                self.leases, shards=self._shard_names, revision=self._revision, on_change=self._on_lease_change
+            )
             self._keeper.tick()
             self._keeper.start()
         else:
             log.warning("no lease table: this replica writes unconditionally; run only one")
-            self._on_lease_change(True)
+            self._on_lease_change(frozenset(shard_names(state, self.settings.shard_by)))
         if settings.queue_url:
             target = settings.queue_target(state.registry)
             self._poller = EventPoller(
@@ -262,15 +300,22 @@ class Controller:
             self._poller.start()
         self._coordinating = True
 
-    def _on_lease_change(self, held: bool) -> None:
-        self.status.update(lease_state="leader" if held else "standby")
+    def _on_lease_change(self, held: frozenset[str]) -> None:
+        gained, was = held - self._held, self._held
+        self._held = held
+        shown = sorted(shard or "all" for shard in held)
+        self.status.update(lease_state="leader" if held else "standby", shards=tuple(shown))
         if self.metrics is not None:
-            self.metrics.record_lease(held)
-        if held:
+            self.metrics.record_lease(bool(held))
+            self.metrics.record_shards(shown)
+        if self.settings.shard_by != "none":
+            log.info("shards held", shards=shown, gained=sorted(gained), lost=sorted(was - held))
+        if gained:
             self.memory.clear()  # another replica may have written meanwhile: read everything once
-            log.info("leading: this replica writes now")
             self.queue.add(FULL)
-        else:
+        if held and not was:
+            log.info("leading: this replica writes now")
+        elif not held:
             log.warning("standing by: another replica holds the lease")
         self.queue.wake()
 
@@ -294,10 +339,16 @@ class Controller:
             self.queue.add(key)
 
     def _leading(self) -> bool:
-        return self._coordinating and (self.lease is None or self.lease.held)
+        return self._coordinating and (self.leases is None or bool(self.leases.owned()))
 
     def _should_stop(self) -> bool:
-        return self._stopping.is_set() or not self._leading()
+        """Checked before each write batch: SIGTERM, or a lease of the shards being written not trusted."""
+        if self._stopping.is_set() or not self._leading():
+            return True
+        return self._writing is not None and self.leases is not None and not self.leases.writable(self._writing)
+
+    def _shard_names(self) -> tuple[str, ...]:
+        return shard_names(self.state, self.settings.shard_by) if self.state is not None else ()
 
     def _revision(self) -> str:
         return self.state.revision if self.state else ""
@@ -314,9 +365,9 @@ class Controller:
         if self._keeper is not None:
             self._keeper.stop()
             self._keeper.join(timeout=5)
-        if self.lease is not None:
-            self.lease.release()
-            log.info("lease released", holder=self.lease.holder)
+        if self.leases is not None:
+            self.leases.release_all()
+            log.info("lease released", holder=self.holder)
         self.source.close()
         calls = self.clients.calls.snapshot()
         infra = self.infra_clients.calls.snapshot()

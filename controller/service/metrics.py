@@ -47,7 +47,12 @@ class Metrics:
             "smgitops_last_success_timestamp_seconds", "Unix time of the last reconcile that succeeded.", **on
         )
         self.applied_revision = Info("smgitops_applied_revision", "The revision last applied in full.", **on)
-        self.leader = Gauge("smgitops_leader", "1 while this replica holds the lease, else 0.", **on)
+        self.leader = Gauge("smgitops_leader", "1 while this replica holds the lease (any shard's), else 0.", **on)
+        self.shards_held = Gauge(
+            "smgitops_shard_held", "1 for each shard (environment, registry, or all) whose lease this replica holds.",
+            ["shard"], **on,
+        )
+        self._shards_seen: set[str] = set()
         self.revision_rejected = Gauge(
             "smgitops_revision_rejected",
             "1 while the newest revision fetched is rejected (it does not validate, or loading or planning it "
@@ -121,6 +126,12 @@ class Metrics:
 
     def record_lease(self, is_leader: bool) -> None:
         self.leader.set(1 if is_leader else 0)
+
+    def record_shards(self, shards: list[str]) -> None:
+        """The shards this replica holds now: 1 for each, the ones it let go of 0."""
+        self._shards_seen.update(shards)
+        for shard in self._shards_seen:
+            self.shards_held.labels(shard=shard).set(1 if shard in shards else 0)
 
     def record_rejection(self, rejected: bool) -> None:
         """The newest revision was rejected (True) or loaded (False)."""

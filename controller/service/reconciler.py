@@ -12,7 +12,7 @@ its reads per managed object and whether it described every object (`read: full`
 from __future__ import annotations
 
 import time
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -69,14 +69,18 @@ class Reconciler:
         *,
         shown: Callable[[str], str] = lambda text: text,
         fresh: bool = True,
+        shards: Collection[str] | None = None,
     ) -> Verdict:
         """`shown` rewrites paths in error lines (a temporary checkout → the path in the repository); `fresh`
-        describes every object read, otherwise only those whose list stamp moved since the memory's last read."""
+        describes every object read, otherwise only those whose list stamp moved since the memory's last read;
+        `shards`: only those are read and written (see `controller.engine.reconcile.make_plan`)."""
         full = FULL in keys
         environments = None if full else sorted({key[0] for key in keys})
         models = None if full else sorted({key[1] for key in keys})
         scope = "full" if full else ", ".join(f"{env}/{model}" for env, model in keys)
-        where = {"scope": scope}
+        where: dict[str, Any] = {"scope": scope}
+        if shards is not None:
+            where["shards"] = sorted(shards)
         if len(keys) == 1 and not full:
             where.update(environment=keys[0][0], model=keys[0][1])
         started, calls_before = time.monotonic(), self.clients.calls.snapshot()
@@ -90,6 +94,7 @@ class Reconciler:
                 should_stop=self.should_stop,
                 memory=self.memory,
                 fresh=fresh,
+                shards=shards,
             )
         except Exception as error:  # a bug or an unexpected failure must not end the loop
             temporary = classify(error) == "temporary"

@@ -59,6 +59,9 @@ class Settings:
     """Create the lease table when it does not exist (otherwise a missing table stops the controller)."""
     holder: str = ""
     """This replica's identity in the lease; empty means host name, process id and a random suffix."""
+    shard_by: str = "none"
+    """`none`: one lease, one writing replica, the others stand by. `environment`: the environments and the
+    registry are shards, each under its own lease, split among the live replicas (`controller.service.shards`)."""
     health_port: int | None = 8080
     """Port of /healthz, /readyz and /metrics; 0 picks a free one (logged), None serves none."""
     health_address: str = "0.0.0.0"

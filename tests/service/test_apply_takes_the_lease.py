@@ -4,7 +4,8 @@ and a running controller never write at once, whichever starts first.
 Controller first: the apply refuses with one line naming the controller's replica (at once, or after
 `--lease-wait`), and succeeds once the controller has stopped. Apply first: the apply is held in the middle of
 its writes (a proxy keeps one call unanswered); a controller started then stands by and writes nothing until
-the apply finishes and releases the lease, then leads.
+the apply finishes and releases the lease, then leads. Leases last 10 s, long enough that a loaded machine
+does not make a writer lose one: the tests wait for conditions, never for a lease to run out by itself.
 """
 
 from __future__ import annotations
@@ -20,7 +21,8 @@ from service_fleet import FAKE_AWS
 
 pytestmark = pytest.mark.aws
 TABLE = "smgitops-lease"
-CONTROLLER = ("--interval", "0.5", "--resync", "60", "--lease-table", TABLE, "--lease-duration", "2")
+DURATION = "10"
+CONTROLLER = ("--interval", "0.5", "--resync", "60", "--lease-table", TABLE, "--lease-duration", DURATION)
 WRITES = ("reconciled", "change applied")
 
 
@@ -47,6 +49,19 @@ def create_table(fleet) -> None:
         AttributeDefinitions=[{"AttributeName": "name", "AttributeType": "S"}],
         BillingMode="PAY_PER_REQUEST",
     )
+
+
+def lease_record(fleet, name: str = "smgitops") -> dict[str, str]:
+    dynamodb = fleet.clients.client("dynamodb", fleet.state.registry)
+    item = dynamodb.get_item(TableName=TABLE, Key={"name": {"S": name}}, ConsistentRead=True)["Item"]
+    return {key: next(iter(value.values())) for key, value in item.items()}
+
+
+def wait_until(condition, *, timeout: float) -> None:
+    deadline = time.monotonic() + timeout
+    while not condition():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)
 
 
 def managed_pipelines(fleet, environment: str = "prod") -> list[str]:
@@ -87,12 +102,15 @@ def test_a_controller_stands_by_while_an_apply_holds_the_lease(fleet):
         return None
 
     with FaultProxy(fleet.emulator.url, hold_the_first_pipeline) as proxy:
-        ci = apply(fleet, "--lease-table", TABLE, "--lease-duration", "2", endpoint=proxy.url, wait=False)
+        ci = apply(fleet, "--lease-table", TABLE, "--lease-duration", DURATION, endpoint=proxy.url, wait=False)
         try:
             assert proxy.held.wait(timeout=240), "the apply never got to its pipelines"
             controller = fleet.start(*CONTROLLER, "--holder", "replica-a", name="replica-a")
             controller.wait_for("standing by: another replica holds the lease", timeout=60)
-            time.sleep(3)  # longer than the lease: the apply keeps renewing it while it waits
+            first = lease_record(fleet)
+            assert first["holder"].startswith("apply@")
+            wait_until(lambda: time.time() > float(first["expires_at"]) + 1, timeout=120)
+            assert lease_record(fleet)["holder"] == first["holder"], "the apply renewed its lease while it waited"
             assert not any(controller.events(event) for event in WRITES), "the controller wrote during the apply"
             assert controller.http("/readyz") == (200, "ready: standby, another replica holds the lease\n")
             proxy.released.set()

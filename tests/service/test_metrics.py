@@ -133,6 +133,10 @@ def test_success_revision_lease_and_drift_corrections():
     metrics.record_reads_per_object("full", 1.5)
     assert value(metrics, "smgitops_resync_reads_per_object", read="cheap") == 0.25
     assert value(metrics, "smgitops_resync_reads_per_object", read="full") == 1.5
+    metrics.record_shards(["dev", "registry"])
+    metrics.record_shards(["dev", "prod"])
+    held = {shard: value(metrics, "smgitops_shard_held", shard=shard) for shard in ("dev", "prod", "registry")}
+    assert held == {"dev": 1, "prod": 1, "registry": 0}, "a shard let go of reads 0"
 
 
 def test_each_metrics_has_its_own_registry():
@@ -148,6 +152,7 @@ def test_the_readme_metrics_table_lists_exactly_the_exposed_metrics():
     metrics.record_reconcile(1.0, "applied")
     metrics.record_calls(CallCounts({"sts:AssumeRole": 1}))
     metrics.record_reads_per_object("cheap", 0.25)
+    metrics.record_shards(["all"])
     suffix = {"counter": "_total", "info": "_info"}
     exposed = {family.name + suffix.get(family.type, "") for family in metrics.registry.collect()}
     section = read("docs/metrics.md")

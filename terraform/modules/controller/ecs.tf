@@ -7,6 +7,7 @@ locals {
     ["--branch", var.git_branch, "--path", var.git_path],
     ["--queue-url", aws_sqs_queue.events.url, "--lease-table", aws_dynamodb_table.lease.name],
     var.lease_role_arn == null ? [] : ["--lease-role", var.lease_role_arn],
+    var.shard_by == "none" ? [] : ["--shard-by", var.shard_by],
     ["--health-port", tostring(var.health_port)],
   )
   # The image's user and writable directories (Dockerfile); the root file system stays read-only.

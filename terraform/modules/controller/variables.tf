@@ -58,9 +58,19 @@ variable "security_group_ids" {
 }
 
 variable "desired_count" {
-  description = "Replicas; one holds the lease and writes, the others stand by."
+  description = "Replicas; with shard_by none one holds the lease and writes, the others stand by."
   type        = number
   default     = 2
+}
+
+variable "shard_by" {
+  description = "none: one replica writes at a time; environment: the replicas split the environments and the registry, each under its own lease."
+  type        = string
+  default     = "none"
+  validation {
+    condition     = contains(["none", "environment"], var.shard_by)
+    error_message = "shard_by is none or environment."
+  }
 }
 
 variable "cpu" {

@@ -1,0 +1,280 @@
+"""Replicas split the work: each shard (an environment, or the registry's approvals) under its own lease.
+
+The loop starts one `ShardKeeper` when it has a lease table. With `--shard-by none` (the default) there is one
+shard, `WHOLE`, whose lease is the item `<lease name>` itself: every replica wants it, one holds it, the others
+stand by. With `--shard-by environment` the shards are the environments and `registry`; every tick each
+replica heartbeats its entry in the members item (`<lease name>/members`, one map of holder → expiry, read
+back by the same update), computes its share of the shards by rendezvous hashing over the live members (every
+replica computes the same split from the same members, and a member that joins or dies moves only its own
+shards), takes or renews the lease `<lease name>/<shard>` of every shard in its share (a conditional put:
+free, expired or already its own), and releases the shards no longer in its share so their new owner takes
+them at its next tick. A shard the loop is writing to is never released mid-write: it is marked leaving (the
+write stops between batches) and released at the next tick after the write ends.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import threading
+from collections.abc import Callable, Collection, Iterable, Iterator
+from contextlib import contextmanager
+from typing import Any
+
+from controller.aws.errors import describe, error_code
+from controller.desired.model import REGISTRY, DesiredState
+from controller.service.lease import CONDITION_FAILED, SYSTEM_CLOCK, Clock, Lease
+from controller.service.logging import get_logger
+
+WHOLE = ""
+"""The one shard of an unsharded controller: everything, under the lease item named after the lease."""
+SHARD_BY = ("none", "environment")
+
+log = get_logger("smgitops.lease")
+
+
+def shard_names(state: DesiredState, by: str) -> tuple[str, ...]:
+    """The shards of a desired state: `WHOLE` alone, or every environment and the registry."""
+    if by == "none":
+        return (WHOLE,)
+    return (*sorted(state.environments), REGISTRY)
+
+
+def lease_item(lease_name: str, shard: str) -> str:
+    return lease_name if shard == WHOLE else f"{lease_name}/{shard}"
+
+
+def share(shards: Iterable[str], *, members: Collection[str], member: str) -> frozenset[str]:
+    """The shards `member` should hold: those whose highest rendezvous score among `members` is its own."""
+    if member not in members:
+        return frozenset()
+    return frozenset(shard for shard in shards if owner(shard, members) == member)
+
+
+def owner(shard: str, members: Collection[str]) -> str:
+    return max(sorted(members), key=lambda member: _score(member, shard))
+
+
+def _score(member: str, shard: str) -> bytes:
+    return hashlib.sha256(f"{member}\0{shard}".encode()).digest()
+
+
+class Membership:
+    """This replica's entry in the members item; `heartbeat()` renews it and returns the live members."""
+
+    def __init__(
+        self, dynamodb: Any, *, table: str, lease_name: str, holder: str, duration: float, clock: Clock = SYSTEM_CLOCK
+    ) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
+        self.item = f"{lease_name}/members"
+        self.holder = holder
+        self.duration = duration
+        self.clock = clock
+
+    def heartbeat(self) -> tuple[str, ...]:
+        now = self.clock.wall()
+        until = {"N": f"{now + self.duration:.3f}"}
+        try:
+            members = self._renew(until)
+        except Exception as error:
+            if error_code(error) != "ValidationException":  # the item (its map) does not exist yet
+                raise
+            members = self._create(until)
+        expiries = {member: float(value["N"]) for member, value in members.items()}
+        for member, expiry in expiries.items():
+            if expiry < now - self.duration:
+                self._forget(member, members[member])
+        return tuple(sorted(member for member, expiry in expiries.items() if expiry > now))
+
+    def leave(self) -> None:
+        """Remove this replica's entry (on SIGTERM), so the others rebalance at once; never raises."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table, Key={"name": {"S": self.item}},
+                UpdateExpression="REMOVE members.#member", ExpressionAttributeNames={"#member": self.holder},
+            )
+        except Exception as error:
+            log.warning("leaving the members failed", error=describe(error))
+
+    def _renew(self, until: dict[str, str]) -> dict[str, Any]:
+        answer = self.dynamodb.update_item(
+            TableName=self.table,
+            Key={"name": {"S": self.item}},
+            UpdateExpression="SET members.#member = :until",
+            ExpressionAttributeNames={"#member": self.holder},
+            ExpressionAttributeValues={":until": until},
+            ReturnValues="ALL_NEW",
+        )
+        return answer["Attributes"]["members"]["M"]
+
+    def _create(self, until: dict[str, str]) -> dict[str, Any]:
+        try:
+            self.dynamodb.put_item(
+                TableName=self.table,
+                Item={"name": {"S": self.item}, "members": {"M": {self.holder: until}}},
+                ConditionExpression="attribute_not_exists(#name)",
+                ExpressionAttributeNames={"#name": "name"},
+            )
+        except Exception as error:
+            if error_code(error) != CONDITION_FAILED:
+                raise
+            return self._renew(until)  # another replica created it first
+        return {self.holder: until}
+
+    def _forget(self, member: str, expiry: dict[str, str]) -> None:
+        """Drop a long-dead member's entry, unless it came back meanwhile."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table, Key={"name": {"S": self.item}},
+                UpdateExpression="REMOVE members.#member", ConditionExpression="members.#member = :expiry",
+                ExpressionAttributeNames={"#member": member}, ExpressionAttributeValues={":expiry": expiry},
+            )
+        except Exception as error:
+            if error_code(error) != CONDITION_FAILED:
+                log.warning("forgetting a dead member failed", member=member, error=describe(error))
+
+
+class ShardLeases:
+    """The leases of one replica, one per shard; `tick()` is one round of heartbeat, share, take and release."""
+
+    def __init__(
+        self,
+        dynamodb: Any,
+        *,
+        table: str,
+        lease_name: str,
+        holder: str,
+        duration: float,
+        by: str = "none",
+        clock: Clock = SYSTEM_CLOCK,
+    ) -> None:
+        self.dynamodb = dynamodb
+        self.table = table
+        self.lease_name = lease_name
+        self.holder = holder
+        self.duration = duration
+        self.by = by
+        self.clock = clock
+        self.membership = Membership(
+            dynamodb, table=table, lease_name=lease_name, holder=holder, duration=duration, clock=clock
+        )
+        self.leases: dict[str, Lease] = {}
+        self.members: tuple[str, ...] = ()
+        self._busy: set[str] = set()
+        self._leaving: set[str] = set()
+        self._lock = threading.Lock()
+
+    def tick(self, shards: Collection[str], *, revision: str) -> frozenset[str]:
+        """Heartbeat, take or renew the shards of this replica's share, release the others; returns the shards
+        this replica may write to now. An error of the members item skips the round (leases lapse unrenewed)."""
+        if self.by == "none":
+            wanted = frozenset(shards)
+        else:
+            self.members = self.membership.heartbeat()
+            wanted = share(shards, members=self.members, member=self.holder)
+        for shard in shards:
+            if shard not in self.leases:
+                self.leases[shard] = self._lease(shard)
+        for shard, lease in self.leases.items():
+            if shard in wanted:
+                with self._lock:
+                    self._leaving.discard(shard)
+                self._keep(lease, revision)
+            elif lease.held:
+                self._give_up(shard, lease, revision)
+        return self.owned()
+
+    def owned(self) -> frozenset[str]:
+        """The shards whose lease this replica holds and trusts, except those it is giving up."""
+        with self._lock:
+            leaving = set(self._leaving)
+        return frozenset(shard for shard, lease in self.leases.items() if lease.held and shard not in leaving)
+
+    def writable(self, shards: Collection[str]) -> bool:
+        """True while every shard of `shards` may be written to (the fence checked before each write batch)."""
+        return set(shards) <= self.owned()
+
+    @contextmanager
+    def writing(self, shards: Collection[str]) -> Iterator[None]:
+        """Mark `shards` as being written to: none of them is released until the block ends."""
+        with self._lock:
+            self._busy.update(shards)
+        try:
+            yield
+        finally:
+            with self._lock:
+                self._busy.difference_update(shards)
+
+    def release_all(self) -> None:
+        for lease in self.leases.values():
+            if lease.held:
+                lease.release()
+        if self.by != "none":
+            self.membership.leave()
+
+    def _lease(self, shard: str) -> Lease:
+        name = lease_item(self.lease_name, shard)
+        return Lease(
+            self.dynamodb, table=self.table, name=name, holder=self.holder, duration=self.duration, clock=self.clock
+        )
+
+    def _keep(self, lease: Lease, revision: str) -> None:
+        """Take the lease, or renew it once a quarter of its duration has passed since the last renewal."""
+        if lease.held and self.clock.monotonic() - lease.renewed_at < self.duration / 4:
+            return
+        try:
+            lease.refresh(revision)
+        except Exception as error:
+            log.warning("lease renewal failed", lease=lease.name, error=describe(error), table=self.table)
+
+    def _give_up(self, shard: str, lease: Lease, revision: str) -> None:
+        """Release a shard no longer ours; one being written to is kept (renewed) until the write ends."""
+        with self._lock:  # marked leaving first: a write that starts now finds the shard not writable
+            busy = shard in self._busy
+            self._leaving.add(shard)
+        if busy:
+            self._keep(lease, revision)
+            return
+        lease.release()
+        log.info("shard released", shard=shard or "all")
+        with self._lock:
+            self._leaving.discard(shard)
+
+
+class ShardKeeper(threading.Thread):
+    """Runs `ShardLeases.tick` every eighth of the lease duration until `stop()`; reports the first answer
+    and every change of the shards held to `on_change(shards)`."""
+
+    def __init__(
+        self,
+        leases: ShardLeases,
+        *,
+        shards: Callable[[], Collection[str]],
+        revision: Callable[[], str],
+        on_change: Callable[[frozenset[str]], None],
+    ) -> None:
+        super().__init__(name="lease", daemon=True)
+        self.leases = leases
+        self.shards = shards
+        self.revision = revision
+        self.on_change = on_change
+        self.every = leases.duration / 8
+        self._stopped = threading.Event()
+        self._was: frozenset[str] | None = None
+
+    def run(self) -> None:
+        while not self._stopped.wait(self.every):
+            self.tick()
+
+    def tick(self) -> None:
+        try:
+            self.leases.tick(self.shards(), revision=self.revision())
+        except Exception as error:
+            log.warning("lease round failed", error=describe(error), table=self.leases.table)
+        owned = self.leases.owned()
+        if owned != self._was:
+            self._was = owned
+            self.on_change(owned)
+
+    def stop(self) -> None:
+        self._stopped.set()
