@@ -1,0 +1,140 @@
+"""Three `smgitops run --shard-by environment` replicas on the emulator split dev, staging, prod and the
+registry, each shard held by exactly one; one is killed (no chance to release) and its shards move to the
+survivors, whose new owner corrects a console change in a moved shard; and no shard was ever written by two
+replicas during overlapping terms.
+
+The no-double-writer check reads every replica's log: each `change applied` (with its environment, the shard)
+must fall inside a term of that replica on that shard (from the `shards held` line that gained it to the one
+that lost it, or the kill), and a write by one replica after another's write to the same shard must belong to
+a term that began after that earlier write: the lease changed hands in between. Leases last 10 s: nothing
+here depends on how fast the processes run, only on waiting for conditions.
+"""
+
+from __future__ import annotations
+
+import json
+import signal
+import time
+from datetime import datetime
+
+import pytest
+from test_notified_once import PIPELINE
+
+from controller.service.shards import share
+
+pytestmark = pytest.mark.aws
+
+SHARDS = ("dev", "staging", "prod", "registry")
+NAMES = ("replica-a", "replica-b", "replica-c")
+OPTIONS = (
+    "--interval", "0.5", "--resync", "3", "--jitter", "0", "--full-read", "0",
+    "--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "10", "--shard-by", "environment",
+)
+
+
+def wall(line: dict) -> float:
+    return datetime.fromisoformat(line["timestamp"].replace("Z", "+00:00")).timestamp()
+
+
+def held(replica) -> list[str]:
+    status, body = replica.http("/shards")
+    assert status == 200
+    return json.loads(body)["shards"]
+
+
+def wait_for_split(replicas, expected: dict[str, list[str]], timeout: float = 180.0) -> None:
+    deadline = time.monotonic() + timeout
+    while True:
+        now = {replica.name: held(replica) for replica in replicas}
+        if now == expected:
+            return
+        assert time.monotonic() < deadline, f"shards held {now}, expected {expected}"
+        time.sleep(0.5)
+
+
+def edit_in_the_console(fleet, environment: str) -> None:
+    target = fleet.state.environments[environment].target
+    sagemaker = fleet.clients.client("sagemaker", target)
+    described = sagemaker.describe_pipeline(PipelineName=PIPELINE)
+    sagemaker.update_pipeline(
+        PipelineName=PIPELINE,
+        PipelineDefinition=described["PipelineDefinition"],
+        PipelineDescription=described["PipelineDescription"],
+        RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
+    )
+
+
+def terms(replica, *, ended: float) -> dict[str, list[tuple[float, float]]]:
+    """(start, end) wall times of each shard's terms in this replica's log; an open term ends at `ended`."""
+    found: dict[str, list[tuple[float, float]]] = {shard: [] for shard in SHARDS}
+    began: dict[str, float] = {}
+    for line in replica.events("shards held"):
+        for shard in line["gained"]:
+            began[shard] = wall(line)
+        for shard in line["lost"]:
+            found[shard].append((began.pop(shard), wall(line)))
+    for shard, start in began.items():
+        found[shard].append((start, ended))
+    return found
+
+
+def assert_one_writer_per_shard(replicas, ended: dict[str, float]) -> int:
+    """The check described above; returns how many writes it judged."""
+    writes = sorted(
+        (wall(line), line["environment"], replica.name)
+        for replica in replicas
+        for line in replica.events("change applied")
+    )
+    held_terms = {replica.name: terms(replica, ended=ended[replica.name]) for replica in replicas}
+    last: dict[str, tuple[float, str]] = {}
+    for at, shard, name in writes:
+        term = [(start, end) for start, end in held_terms[name][shard] if start <= at <= end]
+        assert term, f"{name} wrote {shard} at {at} outside its terms {held_terms[name][shard]}"
+        previous = last.get(shard)
+        if previous is not None and previous[1] != name:
+            assert term[0][0] > previous[0], f"{name} wrote {shard} in a term that began before {previous[1]}'s write"
+        last[shard] = (at, name)
+    return len(writes)
+
+
+def test_three_replicas_split_the_shards_and_a_dead_ones_move_without_two_writers(fleet):
+    expected = {name: sorted(share(SHARDS, members=NAMES, member=name)) for name in NAMES}
+    victim = "replica-c"
+    moved = [shard for shard in expected[victim] if shard in ("dev", "staging")]
+    assert moved and all(expected.values()), f"the names give every replica a shard: {expected}"
+    replicas = [fleet.start(*OPTIONS, "--holder", name, name=name) for name in NAMES]
+    for replica in replicas:
+        replica.wait_for("health server", timeout=120)
+    wait_for_split(replicas, expected)
+    for replica in replicas:
+        gained = replica.events("shards held")[-1]
+        replica.wait_for("reconciled", scope="full", outcome="in-sync", after=gained["at"], timeout=240)
+
+    killed = time.time()
+    dead = next(replica for replica in replicas if replica.name == victim)
+    dead.process.send_signal(signal.SIGKILL)
+    dead.wait(timeout=30)
+    survivors = [replica for replica in replicas if replica is not dead]
+    after = {name: sorted(share(SHARDS, members=[s.name for s in survivors], member=name)) for name in expected}
+    after.pop(victim)
+    wait_for_split(survivors, after, timeout=120)
+    owner = next(replica for replica in survivors if moved[0] in held(replica))
+    [gained] = [line for line in owner.events("shards held") if moved[0] in line["gained"]]
+    assert wall(gained) > killed
+    settled = owner.wait_for("reconciled", scope="full", outcome="in-sync", after=gained["at"], timeout=120)
+    assert moved[0] in settled["shards"]
+
+    edit_in_the_console(fleet, moved[0])
+    fixed = owner.wait_for(
+        "change applied", environment=moved[0], address=f"{moved[0]}/pipeline/{PIPELINE}", reason="drift",
+        after=settled["at"], timeout=120,
+    )
+    assert wall(fixed) > killed
+
+    for replica in survivors:
+        assert replica.stop() == 0
+    ended = {replica.name: float("inf") for replica in survivors} | {victim: killed}
+    judged = assert_one_writer_per_shard(replicas, ended)
+    assert judged > 10, "the fleet was created and corrected through these replicas"
+    writers = {line["environment"] for replica in replicas for line in replica.events("change applied")}
+    assert writers == set(SHARDS), "every shard was written by someone"
