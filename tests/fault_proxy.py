@@ -3,7 +3,8 @@
 The controller meets the fault exactly as it would meet AWS's: through its own clients and retry mode. Every
 call is named by its operation (`PutRule`, `TagResource`, `POST /schedules/churn`) and recorded in order, so a
 test can first watch an apply, then fail exactly one call of it, or every call from one point on (what AWS sees
-when the process dies there), or hold one call unanswered while the test kills the process.
+when the process dies there), or hold one call unanswered while the test kills the process. `around` lets a
+test watch the calls it forwards, or make them wait for each other.
 """
 
 from __future__ import annotations
@@ -12,6 +13,7 @@ import threading
 import urllib.error
 import urllib.request
 from collections.abc import Callable
+from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, unquote
@@ -54,9 +56,17 @@ Decision = str | None
 class FaultProxy(ThreadingHTTPServer):
     daemon_threads = True
 
-    def __init__(self, upstream: str, decide: Callable[[Call], Decision] = lambda call: None) -> None:
+    def __init__(
+        self,
+        upstream: str,
+        decide: Callable[[Call], Decision] = lambda call: None,
+        *,
+        around: Callable[[Call], AbstractContextManager] | None = None,
+    ) -> None:
+        """`around(call)`, when given, is entered before a forwarded call goes upstream and left when its answer
+        has been sent: a test counts the calls in flight there, or makes them wait for each other."""
         super().__init__(("127.0.0.1", 0), _Handler)
-        self.upstream, self.decide = upstream, decide
+        self.upstream, self.decide, self.around = upstream, decide, around
         self.calls: list[Call] = []
         self.failed: list[Call] = []
         self.held = threading.Event()
@@ -118,6 +128,10 @@ class _Handler(BaseHTTPRequestHandler):
         if decision == "fail":
             self._reply(500, {"Content-Type": "application/x-amz-json-1.1"}, INTERNAL_ERROR)
             return
+        with self.server.around(call) if self.server.around else nullcontext():
+            self._pass_on(body)
+
+    def _pass_on(self, body: bytes) -> None:
         request = urllib.request.Request(
             self.server.upstream + self.path, data=body or None, method=self.command, headers=dict(self.headers)
         )

@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 
-from controller.desired.model import Environment
+from controller.desired.model import Deployment, DesiredState, Environment
 from controller.engine.plan import Plan
 from controller.engine.reconcile import Outcome, make_plan, reconcile
 from controller.kinds import KINDS
@@ -47,4 +48,28 @@ def environment(name: str, account: str, region: str = "us-east-1", **fields) ->
         scheduler_role=f"arn:aws:iam::{account}:role/smgitops-scheduler",
         artifacts=f"s3://acme-{name}-mlops/smgitops/",
         **fields,
+    )
+
+
+def copies(state: DesiredState, count: int) -> DesiredState:
+    """`state` with every deployment declared `count` times, copy `i` renamed `<name>-<i>` (model, file, model
+    package group, pipelines, topic): a small fleet of the example's shapes, which share template renders."""
+    return dataclasses.replace(
+        state, deployments=tuple(_copy(deployment, index) for index in range(count) for deployment in state.deployments)
+    )
+
+
+def _copy(deployment: Deployment, index: int) -> Deployment:
+    batch = deployment.batch_inference
+    training = deployment.training
+    notifications = deployment.notifications
+    return dataclasses.replace(
+        deployment,
+        model=f"{deployment.model}-{index}",
+        source=deployment.source.replace(".yaml", f"-{index}.yaml"),
+        path="",
+        model_package_group=f"{deployment.model_package_group}-{index}",
+        batch_inference=dataclasses.replace(batch, pipeline=f"{batch.pipeline}-{index}"),
+        training=training and dataclasses.replace(training, pipeline=f"{training.pipeline}-{index}"),
+        notifications=notifications and dataclasses.replace(notifications, topic=f"{notifications.topic}-{index}"),
     )

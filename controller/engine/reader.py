@@ -1,7 +1,8 @@
 """Collect desired resources per (kind, account) and read the live objects of every scope concurrently.
 
 One `ReadScope` is one kind in one environment's account (or in the registry account). Scopes are read on a
-bounded thread pool sharing the same clients; a scope that fails becomes one error line, not a crash, so the
+bounded thread pool sharing the same clients (within a scope, a kind describes its objects on the account's
+pool, `Clients.map`); a scope that fails becomes one error line, not a crash, so the
 planner can still report the rest (and apply refuses to run with errors). Given the service's `LiveMemory`, a
 scope describes only the objects whose list stamp moved since they were last described (`fresh` reads all).
 """

@@ -125,43 +125,48 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     sagemaker = clients.client("sagemaker", scope.target)
     declared = {resource.name for resource in scope.resources}
     groups = sorted({resource.model for resource in scope.resources if resource.model})
-    lives = []
-    for group in groups:
-        for summary in _list_versions(sagemaker, group):
-            name = f"{group}/{summary['ModelPackageVersion']}"
-            status = summary.get("ModelApprovalStatus", PENDING)
-            if name in declared or status == APPROVED:
-                lives.append(_remembered(scope, sagemaker, name, summary, group=group))
-            else:
-                lives.append(
-                    Live(
-                        name=name,
-                        spec={"status": status, "environments": []},
-                        managed=True,
-                        arn=summary["ModelPackageArn"],
-                        model=group,
-                    )
-                )
-    return lives + _left_behind(scope, sagemaker, declared_groups=set(groups))
+    listed = clients.map(scope.target, lambda group: _list_versions(sagemaker, group), groups)
+    versions = [(group, summary) for group, summaries in zip(groups, listed, strict=True) for summary in summaries]
+
+    def read_one(version: tuple[str, Mapping[str, Any]]) -> Live:
+        group, summary = version
+        name = f"{group}/{summary['ModelPackageVersion']}"
+        status = summary.get("ModelApprovalStatus", PENDING)
+        if name in declared or status == APPROVED:
+            return _remembered(scope, sagemaker, name, summary, group=group)
+        return Live(
+            name=name,
+            spec={"status": status, "environments": []},
+            managed=True,
+            arn=summary["ModelPackageArn"],
+            model=group,
+        )
+
+    lives = clients.map(scope.target, read_one, versions)
+    return lives + _left_behind(clients, scope, sagemaker, declared_groups=set(groups))
 
 
-def _left_behind(scope: ReadScope, sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
+def _left_behind(clients: Any, scope: ReadScope, sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
     """Approved versions of groups no file declares any more that still carry smgitops's records: one
-    ListModelPackages across groups, one DescribeModelPackage per approved version of an undeclared group."""
-    found = []
-    approved = paginate(
+    ListModelPackages across groups, one DescribeModelPackage per approved version of an undeclared group
+    (its summary does not show the records: CustomerMetadataProperties comes only with the description)."""
+    listed = paginate(
         sagemaker, "list_model_packages", "ModelPackageSummaryList",
         ModelApprovalStatus=APPROVED, ModelPackageType="Versioned",
     )
-    for summary in approved:
-        group = summary.get("ModelPackageGroupName")
-        if not group or group in declared_groups or "ModelPackageVersion" not in summary:
-            continue
+    skipped = {None, "", *declared_groups}
+    approved = [
+        summary for summary in listed
+        if summary.get("ModelPackageGroupName") not in skipped and "ModelPackageVersion" in summary
+    ]
+
+    def read_one(summary: Mapping[str, Any]) -> Live:
+        group = summary["ModelPackageGroupName"]
         name = f"{group}/{summary['ModelPackageVersion']}"
-        live = _remembered(scope, sagemaker, name, summary, group=group)
-        if live.applied_hash is not None or live.spec["environments"]:
-            found.append(live)
-    return found
+        return _remembered(scope, sagemaker, name, summary, group=group)
+
+    lives = clients.map(scope.target, read_one, approved)
+    return [live for live in lives if live.applied_hash is not None or live.spec["environments"]]
 
 
 def versions_of(clients: Any, target: Any, group: str) -> list[dict]:

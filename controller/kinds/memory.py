@@ -6,7 +6,9 @@ ListRules, the approval status from ListModelPackages, the tags from the tagging
 described again only when its stamp differs from the one remembered with it. Where no stamp can tell
 (targets of a rule, subscriptions of a topic, metadata of a version whose status did not change), a change
 made outside git is found by the event that names it, by the next full read (the service does one every
-`--full-read` seconds) or by the stamp moving for another reason. `ReadScope.memory` is None outside the
+`--full-read` seconds) or by the stamp moving for another reason. A fact no list call stamps at all (the
+schedule group is smgitops's) is remembered while it holds, until the next full read (`held_fact`). Kinds
+describe on several threads at once; the memory locks what it keeps. `ReadScope.memory` is None outside the
 service: `plan` and `apply` always describe everything.
 
 One `LiveMemory` lives as long as the service process. A scope read with `fresh=True` describes everything
@@ -94,3 +96,19 @@ def described(
     live = describe()
     memory.memory.keep(address, stamp, live)
     return live
+
+
+HELD = "held"
+
+
+def held_fact(memory: ScopeMemory | None, name: str, check: Callable[[], bool]) -> bool:
+    """`check()`, remembered while it holds: a fact no list call stamps (the schedule group is smgitops's) is
+    checked again by a fresh read, and at once after it was found false."""
+    if memory is None:
+        return check()
+    address = (memory.kind, memory.environment, name)
+    if not memory.fresh and memory.memory.recall(address, HELD)[0]:
+        return True
+    holds = check()
+    memory.memory.keep(address, HELD if holds else None, None)
+    return holds

@@ -3,10 +3,11 @@
 Desired definitions come from `controller.pipelines.pipelines_of`, one batch per fleet (cached per shape; the SDK
 is imported only for a new shape). Both sides are normalised so the plan shows the parameter or step that changed rather
 than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
-ownership marker), then one DescribePipeline per pipeline smgitops declares or owns (in the service, only when its
-LastModifiedTime or description moved since it was last described: `controller.kinds.memory`). Apply uploads the
-content-addressed processing code the definition refers to (HeadObject first, so only once), then creates or
-updates the pipeline with its ownership tags.
+ownership marker), then one DescribePipeline per pipeline smgitops declares or owns, on the account's pool
+(`Clients.map`; in the service, only when its LastModifiedTime or description moved since it was last described:
+`controller.kinds.memory`).
+Apply uploads the content-addressed processing code the definition refers to (HeadObject first, once per object
+and apply), then creates or updates the pipeline with its ownership tags.
 """
 
 from __future__ import annotations
@@ -157,18 +158,18 @@ def summary(spec: Mapping[str, Any]) -> dict[str, Any]:
 def read(clients: Any, scope: ReadScope) -> list[Live]:
     sagemaker = clients.client("sagemaker", scope.target)
     declared = {resource.name for resource in scope.resources}
-    lives = []
-    for summary in paginate(sagemaker, "list_pipelines", "PipelineSummaries"):
+    chosen = [
+        summary for summary in paginate(sagemaker, "list_pipelines", "PipelineSummaries")
+        if summary["PipelineName"] in declared
+        or marked_environment(summary.get("PipelineDescription")) == scope.environment
+    ]
+
+    def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["PipelineName"]
-        if name not in declared and marked_environment(summary.get("PipelineDescription")) != scope.environment:
-            continue
         stamp = (str(summary.get("LastModifiedTime")), summary.get("PipelineDescription"), summary.get("RoleArn"))
-        live = described(
-            scope.memory, name, stamp, lambda name=name: _read_pipeline(sagemaker, name, scope.environment)
-        )
-        if live is not None:
-            lives.append(live)
-    return lives
+        return described(scope.memory, name, stamp, lambda: _read_pipeline(sagemaker, name, scope.environment))
+
+    return [live for live in clients.map(scope.target, read_one, chosen) if live is not None]
 
 
 def _read_pipeline(sagemaker: Any, name: str, environment: str) -> Live:

@@ -9,13 +9,13 @@ error, and nothing is written into it). Schedules cannot be tagged, so ownership
 hash last written are kept in the schedule's `Description`; a schedule in the group without that marker counts
 as not managed (a same-name declaration is then a conflict, left alone unless the file says `adopt: true`).
 Reads: one ListSchedules and one ListTagsForResource (of the group) per environment, then one GetSchedule per
-schedule in the group (ListSchedules returns no Description and only the target ARN); in the service only for
-schedules whose LastModificationDate moved. The engine calls `desired`, `read`, `orphan` and `apply`.
+schedule in the group (ListSchedules returns no Description and only the target ARN), on the account's pool; in
+the service only for schedules whose LastModificationDate moved, and the group's tags only at a full read. The
+engine calls `desired`, `read`, `orphan` and `apply`.
 """
 
 from __future__ import annotations
 
-import threading
 from collections.abc import Mapping
 from typing import Any
 
@@ -33,7 +33,7 @@ from controller.kinds.base import (
     tags_to_list,
 )
 from controller.kinds.grants import PIPELINE, SCHEDULE_GROUP, SCHEDULES, Grant, pass_role
-from controller.kinds.memory import described
+from controller.kinds.memory import described, held_fact
 
 NAME = "schedule"
 SCOPE = "environment"
@@ -64,8 +64,8 @@ TagResource) and starts a declared pipeline as the environment's `schedulerRole`
 
 GROUP_PREFIX = "smgitops-"
 ENVIRONMENT_TAG = "smgitops:environment"
-_GROUP_LOCK = threading.Lock()
-"""Apply creates schedules of one environment in parallel; only one of them may create the group."""
+GROUP_ADDRESS = "group:"
+"""The service remembers that the group is smgitops's under `group:<name>`, a name no schedule can have."""
 
 
 def group_name(environment: str) -> str:
@@ -155,16 +155,18 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         if is_not_found(error):
             return []
         raise
-    if not _check_owned(scheduler, scope.target, group, scope.environment):
+    owned = held_fact(
+        scope.memory, GROUP_ADDRESS + group, lambda: _check_owned(scheduler, scope.target, group, scope.environment)
+    )
+    if not owned:
         return []
-    lives = []
-    for summary in summaries:
+
+    def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["Name"]
         stamp = (str(summary.get("LastModificationDate")), summary.get("State"), str(summary.get("Target")))
-        live = described(scope.memory, name, stamp, lambda name=name: _read_schedule(scheduler, group, name, scope))
-        if live is not None:
-            lives.append(live)
-    return lives
+        return described(scope.memory, name, stamp, lambda: _read_schedule(scheduler, group, name, scope))
+
+    return [live for live in clients.map(scope.target, read_one, summaries) if live is not None]
 
 
 class ForeignGroup(Exception):
@@ -221,7 +223,11 @@ def apply(clients: Any, change: Any) -> None:
     if change.action == "delete":
         _delete(scheduler, group, change.name)
     elif change.action == "create":
-        _ensure_group(scheduler, group, change.environment, change.target)
+        target = change.target
+        clients.once.run(
+            ("schedule-group", target.account, target.region, group),
+            lambda: _ensure_group(scheduler, group, change.environment, target),
+        )
         scheduler.create_schedule(**_request(change, group))
     elif change.action == "update":
         scheduler.update_schedule(**_request(change, group))
@@ -248,18 +254,18 @@ def _request(change: Any, group: str) -> dict[str, Any]:
 
 
 def _ensure_group(scheduler: Any, group: str, environment: str, target: Any) -> None:
-    """Create the environment's group on first use. Looked up first, because creating a group that exists
-    must never be attempted blindly (the emulator replaces the group, and every schedule in it, instead of
-    answering ConflictException as AWS does), and serialised for the same reason."""
-    with _GROUP_LOCK:
-        if _check_owned(scheduler, target, group, environment):
-            return
-        tags = {MANAGED_TAG: "true", ENVIRONMENT_TAG: environment}
-        try:
-            scheduler.create_schedule_group(Name=group, Tags=tags_to_list(tags))
-        except Exception as error:
-            if error_code(error) != "ConflictException":
-                raise
+    """Create the environment's group on first use, once per apply (`clients.once`: the schedules of one
+    environment are created in parallel). Looked up first, because creating a group that exists must never be
+    attempted blindly (the emulator replaces the group, and every schedule in it, instead of answering
+    ConflictException as AWS does)."""
+    if _check_owned(scheduler, target, group, environment):
+        return
+    tags = {MANAGED_TAG: "true", ENVIRONMENT_TAG: environment}
+    try:
+        scheduler.create_schedule_group(Name=group, Tags=tags_to_list(tags))
+    except Exception as error:
+        if error_code(error) != "ConflictException":
+            raise
 
 
 def _delete(scheduler: Any, group: str, name: str) -> None:

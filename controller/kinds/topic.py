@@ -119,18 +119,16 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     candidates = {name for name in declared if name in existing}
     managed = _managed_topics(clients, scope)
     candidates |= {name for name in managed if name in existing}
-    lives = []
-    for name in sorted(candidates):
+
+    def read_one(name: str) -> Live | None:
         emails = _emails(declared.get(name))
         stamp = (tuple(sorted(managed[name].items())), emails) if name in managed else None
         arn = existing[name]
-        live = described(
-            scope.memory, name, stamp,
-            lambda arn=arn, emails=emails: _read_topic(sns, scope.environment, arn, declared_emails=emails),
+        return described(
+            scope.memory, name, stamp, lambda: _read_topic(sns, scope.environment, arn, declared_emails=emails)
         )
-        if live is not None:
-            lives.append(live)
-    return lives
+
+    return [live for live in clients.map(scope.target, read_one, sorted(candidates)) if live is not None]
 
 
 def _topic_arns(sns: Any) -> list[str]:

@@ -15,7 +15,8 @@ receiving rule for an account removes the statement.
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping
+import threading
+from collections.abc import Callable, Mapping
 from typing import Any
 
 from controller.aws.errors import is_not_found, paginate
@@ -98,7 +99,7 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     ]
     patterns = {rule["Name"]: json.loads(rule.get("EventPattern") or "{}") for rule in chosen}
     senders = {name: _sender(pattern, scope.target.account) for name, pattern in patterns.items()}
-    accepted: list[set[str]] = []
+    bus_policy = _OnceRead(lambda: _accepted_accounts(events))
 
     def read_rule(rule: Mapping[str, Any]) -> Live | None:
         targets = _targets(events, rule["Name"])
@@ -107,20 +108,32 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         spec = {"pattern": normalise_pattern(patterns[rule["Name"]]), "state": rule.get("State"), "targets": targets}
         sender = senders[rule["Name"]]
         if sender:
-            if not accepted:
-                accepted.append(_accepted_accounts(events))
-            spec["acceptFrom"] = sender if sender in accepted[0] else None
+            spec["acceptFrom"] = sender if sender in bus_policy.value() else None
         return live_from_marker(
             rule["Name"], spec, rule.get("Description"), environment=scope.environment, arn=rule.get("Arn")
         )
 
-    lives = []
-    for rule in chosen:
+    def read_one(rule: Mapping[str, Any]) -> Live | None:
         stamp = tuple(str(rule.get(field)) for field in ("EventPattern", "State", "Description", "Arn"))
-        live = described(scope.memory, rule["Name"], stamp, lambda rule=rule: read_rule(rule))
-        if live is not None:
-            lives.append(live)
-    return lives
+        return described(scope.memory, rule["Name"], stamp, lambda: read_rule(rule))
+
+    return [live for live in clients.map(scope.target, read_one, chosen) if live is not None]
+
+
+class _OnceRead:
+    """The bus policy, read by the first rule of a scope that needs it while the others wait (rules are read
+    concurrently; a scope whose rules are all remembered does not read it)."""
+
+    def __init__(self, read: Callable[[], set[str]]) -> None:
+        self._read = read
+        self._lock = threading.Lock()
+        self._value: set[str] | None = None
+
+    def value(self) -> set[str]:
+        with self._lock:
+            if self._value is None:
+                self._value = self._read()
+            return self._value
 
 
 def orphan(live: Live) -> None:

@@ -13,7 +13,6 @@ from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds.memory import LiveMemory
 
 LISTS = {"ListPipelines", "ListSchedules", "ListRules", "ListTopics", "GetResources", "ListModelPackages"}
-LISTS |= {"ListTagsForResource"}  # the schedule group's ownership tags, once per environment
 
 
 def test_a_quiet_read_through_memory_lists_and_describes_nothing(aws, fleet):
@@ -28,7 +27,7 @@ def test_a_quiet_read_through_memory_lists_and_describes_nothing(aws, fleet):
     assert quiet.changes == () and quiet.in_sync == first.in_sync
     assert {key.split(":", 1)[1] for key in spent.by_operation()} <= LISTS, spent.by_operation()
     groups = {deployment.model_package_group for deployment in fleet.deployments}
-    assert spent.reads == 6 * len(fleet.environments) + len(groups) + 1, "one list call per kind and account"
+    assert spent.reads == 5 * len(fleet.environments) + len(groups) + 1, "one list call per kind and account"
     print(f"quiet read: {spent.reads} reads for {quiet.in_sync} objects")
 
     before = aws.calls.snapshot()
@@ -73,3 +72,17 @@ def test_what_no_stamp_shows_is_found_by_a_fresh_read(aws, fleet):
     assert make_plan(fleet, clients=aws, memory=memory, fresh=False).changes == (), "the rule looks unchanged"
     fresh = make_plan(fleet, clients=aws, memory=memory, fresh=True)
     assert [(change.address, change.reason) for change in fresh.changes] == [(f"dev/trigger/{rule}", "drift")]
+
+
+def test_the_schedule_groups_ownership_is_remembered_until_a_fresh_read(aws, fleet):
+    converge(fleet, aws)
+    memory = LiveMemory()
+    make_plan(fleet, clients=aws, memory=memory, fresh=False)
+    dev = fleet.environments["dev"].target
+    scheduler = aws.client("scheduler", dev)
+    group_arn = scheduler.get_schedule_group(Name="smgitops-dev")["Arn"]
+    scheduler.untag_resource(ResourceArn=group_arn, TagKeys=["smgitops:managed"])
+
+    assert make_plan(fleet, clients=aws, memory=memory, fresh=False).errors == (), "remembered as smgitops's"
+    fresh = make_plan(fleet, clients=aws, memory=memory, fresh=True)
+    assert any("schedule group smgitops-dev exists" in error for error in fresh.errors), fresh.errors
