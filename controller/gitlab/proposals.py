@@ -8,7 +8,8 @@ from the target branch (a commit with `force`) and editing the same merge reques
 writes nothing, and so does a version a closed or merged proposal already asked for (a person declined it, or
 it was merged and rolled back). The file is read from the target branch and edited by the caller's `edit`, so
 the branch differs from the target in exactly what `edit` changed. `close_stale` closes, with a note, an open
-proposal the target branch has caught up with. Commands and the service call these; nothing here knows AWS.
+proposal the target branch has caught up with or whose version it rejects. Commands and the service call these;
+nothing here knows AWS.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from __future__ import annotations
 import base64
 import difflib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 import gitlab
@@ -134,14 +135,25 @@ def propose(
 
 
 def close_stale(
-    client: gitlab.Gitlab, project_ref: ProjectRef, *, environment: str, model: str, declared: int, target: str
+    client: gitlab.Gitlab,
+    project_ref: ProjectRef,
+    *,
+    environment: str,
+    model: str,
+    declared: int,
+    rejected: Collection[int] = (),
+    target: str,
 ) -> ProposalResult | None:
     """Close the open proposal of (environment, model) when `declared` (the target branch's version) has
-    caught up with it; None when there is no such proposal."""
+    caught up with it, or the target branch rejects its version; None when there is no such proposal."""
     project = client.projects.get(project_ref.project_id, lazy=True)
     found = _proposals(client, project, environment, model)
     current = next((item for item in found if item.state == "opened"), None)
-    if current is None or current.version > declared:
+    if current is None:
+        return None
+    if current.version in rejected:
+        return _close(current, note=f"`{target}` rejects version {current.version} (`rejectedVersions`).")
+    if current.version > declared:
         return None
     return _close(current, note=f"`{target}` already declares version {declared}.")
 

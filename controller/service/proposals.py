@@ -4,8 +4,8 @@ For a deployment that starts its model's promotion path (`candidates.first_deplo
 version that meets its `thresholds.modelQuality` (`candidates.newest_candidate`, which reads the registry) is
 proposed with `controller.gitlab.proposals.propose`: the deployment's file on the target branch with only
 `approvedVersion` changed, and a description with the registered metrics against the threshold and a link to
-the training run. With no such version, an open proposal the target branch has caught up with is closed.
-`smgitops propose` (CI) calls `propose_deployment` for every such deployment; `smgitops run` keeps a
+the training run. With no such version, an open proposal the target branch has caught up with (or rejects) is
+closed. `smgitops propose` (CI) calls `propose_deployment` for every such deployment; `smgitops run` keeps a
 `Proposer` that does it for the groups a `SageMaker Model Package State Change` event names.
 """
 
@@ -65,7 +65,8 @@ def propose_deployment(
         if candidate is None:
             closed = close_stale(
                 gitlab_client, project, environment=deployment.environment, model=deployment.model,
-                declared=deployment.approved_version, target=target_branch or "the default branch",
+                declared=deployment.approved_version, rejected=deployment.rejected_versions,
+                target=target_branch or "the default branch",
             )
             if closed is not None:
                 return Outcome(deployment.key, closed.action, closed.version, closed.iid, closed.web_url, closed.detail)

@@ -78,7 +78,8 @@ def writes(server) -> list[tuple[str, str]]:
     return [request for request in server.requests if request[0] in WRITES]
 
 
-def test_a_qualifying_version_opens_one_merge_request_that_changes_one_value(project, aws, fleet, capsys):
+def test_a_qualifying_version_opens_one_merge_request_that_changes_one_value(project, aws, fleet, capsys, monkeypatch):
+    monkeypatch.delenv("CI_DEFAULT_BRANCH")  # then the project's default branch is the target
     register(aws, fleet, 9)
 
     assert propose() == 0
@@ -133,22 +134,35 @@ def test_a_version_below_the_threshold_opens_nothing(project, aws, fleet, capsys
     )
 
 
-def test_a_proposal_the_default_branch_caught_up_with_is_closed_with_a_note(project, aws, fleet, capsys):
+def on_main(server, change) -> None:
+    """A commit on the default branch changing dev's churn file, checked out where the next job runs."""
+    edited = change(server.file(server.project, DEV, ref="main"))
+    server.commit_files(server.project, {DEV: edited}, message="Edit dev/churn.yaml by hand")
+    Path(DEV).write_bytes(edited)
+
+
+def test_a_proposal_the_default_branch_caught_up_with_or_rejects_is_closed_with_a_note(project, aws, fleet, capsys):
     register(aws, fleet, 9)
     assert propose("--model", "churn") == 0
-    [proposal] = proposals(project)
-    caught_up = project.file(project.project, DEV, ref="main").replace(b"approvedVersion: 8", b"approvedVersion: 9")
-    project.commit_files(project.project, {DEV: caught_up}, message="Approve churn 9 in dev by hand")
-    dev = Path("desired_state/dev/churn.yaml")
-    dev.write_bytes(caught_up)  # the next scheduled pipeline checks out the new commit
-
+    on_main(project, lambda text: text.replace(b"approvedVersion: 8", b"approvedVersion: 9"))
     assert propose("--model", "churn") == 0
+    [first] = proposals(project)
+    assert first["state"] == "closed"
+    assert [note["body"] for note in project.notes(first)] == [
+        "Closed by smgitops: `main` already declares version 9. Nothing is left to propose."
+    ]
 
-    [closed] = proposals(project)
-    assert (closed["iid"], closed["state"]) == (proposal["iid"], "closed")
-    [note] = project.notes(closed)
-    assert note["body"].startswith("Closed by smgitops: `main` already declares version 9.")
-    assert f"dev/churn: closed !{proposal['iid']} for version 9" in capsys.readouterr().out
+    register(aws, fleet, 10)
+    assert propose("--model", "churn") == 0
+    second = proposals(project)[-1]
+    assert (second["state"], second["iid"] != first["iid"]) == ("opened", True)
+    on_main(project, lambda text: text.replace(b"approvedVersion: 9", b"approvedVersion: 9\nrejectedVersions: [10]"))
+    assert propose("--model", "churn") == 0
+    assert [mr["state"] for mr in proposals(project)] == ["closed", "closed"]
+    assert project.notes(second)[0]["body"].startswith("Closed by smgitops: `main` rejects version 10")
+    out = capsys.readouterr().out
+    assert f"dev/churn: closed !{first['iid']} for version 9" in out
+    assert f"dev/churn: opened !{second['iid']} for version 10" in out
 
 
 @pytest.mark.parametrize(
