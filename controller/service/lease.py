@@ -9,7 +9,9 @@ A holder considers itself the leader only until three quarters of the duration a
 renewal started, so it stops writing before another replica can take over, even when renewals fail.
 `release()` (on SIGTERM) expires the lease at once so the standby does not wait out the duration.
 When replicas split the work (`controller.service.shards`), each shard is one such lease, named
-`<lease name>/<shard>`. Both clocks (wall time in the item, monotonic time for trust) come from a `Clock`, so
+`<lease name>/<shard>`; another replica forwards an event's keys to the holder by adding them to the item's
+`pending` set (`nudge`), and the holder's next take or renewal, a put that replaces the item, hands them over
+(`take_pending`). Both clocks (wall time in the item, monotonic time for trust) come from a `Clock`, so
 tests can drive them.
 """
 
@@ -17,7 +19,7 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -80,6 +82,7 @@ class Lease:
         self._trusted_until = 0.0
         self.renewed_at = float("-inf")
         """Monotonic time the last successful take or renewal started."""
+        self._pending: set[str] = set()
 
     @property
     def held(self) -> bool:
@@ -119,7 +122,7 @@ class Lease:
         started = self.clock.monotonic()
         now = self.clock.wall()
         try:
-            self.dynamodb.put_item(
+            answer = self.dynamodb.put_item(
                 TableName=self.table,
                 Item={
                     "name": {"S": self.name},
@@ -131,6 +134,7 @@ class Lease:
                 ConditionExpression="attribute_not_exists(#name) OR expires_at < :now OR holder = :holder",
                 ExpressionAttributeNames={"#name": "name"},
                 ExpressionAttributeValues={":now": {"N": f"{now:.3f}"}, ":holder": {"S": self.holder}},
+                ReturnValues="ALL_OLD",
             )
         except Exception as error:
             if error_code(error) == CONDITION_FAILED:
@@ -139,7 +143,29 @@ class Lease:
             raise
         self._trusted_until = started + self.duration * TRUSTED_FRACTION
         self.renewed_at = started
+        self._pending.update(answer.get("Attributes", {}).get("pending", {}).get("SS", ()))
         return True
+
+    def nudge(self, keys: Iterable[str]) -> None:
+        """Add `keys` to the item's pending set, for its holder's next renewal; nothing when nobody ever held
+        it (its first holder reconciles everything anyway)."""
+        try:
+            self.dynamodb.update_item(
+                TableName=self.table,
+                Key={"name": {"S": self.name}},
+                UpdateExpression="ADD pending :keys",
+                ConditionExpression="attribute_exists(#name)",
+                ExpressionAttributeNames={"#name": "name"},
+                ExpressionAttributeValues={":keys": {"SS": sorted(set(keys))}},
+            )
+        except Exception as error:
+            if error_code(error) != CONDITION_FAILED:
+                raise
+
+    def take_pending(self) -> set[str]:
+        """The keys handed over by the takes and renewals since the last call."""
+        taken, self._pending = self._pending, set()
+        return taken
 
     def release(self) -> None:
         """Expire the lease now if this replica holds it; never raises (shutdown must go on)."""

@@ -281,7 +281,8 @@ class Controller:
             log.info("lease", table=settings.lease_table, account=target.account, holder=self.holder,
                      shard_by=settings.shard_by)
             self._keeper = ShardKeeper(
-                self.leases, shards=self._shard_names, revision=self._revision, on_change=self._on_lease_change
+                self.leases, shards=self._shard_names, revision=self._revision, on_change=self._on_lease_change,
+                on_keys=self._on_forwarded,
             )
             self._keeper.tick()
             self._keeper.start()
@@ -312,6 +313,7 @@ class Controller:
             log.info("shards held", shards=shown, gained=sorted(gained), lost=sorted(was - held))
         if gained:
             self.memory.clear()  # another replica may have written meanwhile: read everything once
+        if held and held != was:  # new shards to converge, or a write cut short when some were given up
             self.queue.add(FULL)
         if held and not was:
             log.info("leading: this replica writes now")
@@ -337,6 +339,18 @@ class Controller:
         log.info("event queued", **fields, keys=sorted("/".join(key) for key in keys))
         for key in keys:
             self.queue.add(key)
+        if self.leases is not None:
+            try:
+                self.leases.forward(keys)
+            except Exception as error:  # the holders' resyncs will still find what the event named
+                log.warning("forwarding event keys failed", error=describe(error))
+
+    def _on_forwarded(self, keys: set) -> None:
+        """Keys of an event another replica received, in shards this one holds."""
+        log.info("event keys forwarded", keys=sorted("/".join(key) for key in keys))
+        for key in keys:
+            self.queue.add(key)
+        self.queue.wake()
 
     def _leading(self) -> bool:
         return self._coordinating and (self.leases is None or bool(self.leases.owned()))

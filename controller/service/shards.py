@@ -9,7 +9,9 @@ replica computes the same split from the same members, and a member that joins o
 shards), takes or renews the lease `<lease name>/<shard>` of every shard in its share (a conditional put:
 free, expired or already its own), and releases the shards no longer in its share so their new owner takes
 them at its next tick. A shard the loop is writing to is never released mid-write: it is marked leaving (the
-write stops between batches) and released at the next tick after the write ends.
+write stops between batches) and released at the next tick after the write ends. SQS hands an event to one
+replica: the keys it names in shards that replica does not hold are forwarded (`forward`) to their holders
+through the shard leases' pending sets, and come out of the holders' next renewal (`take_forwarded`).
 """
 
 from __future__ import annotations
@@ -205,6 +207,30 @@ class ShardLeases:
             with self._lock:
                 self._busy.difference_update(shards)
 
+    def forward(self, keys: Collection[tuple[str, str]]) -> None:
+        """Hand the (environment, model) keys of shards this replica does not hold to their holders; the
+        registry's holder gets them all (an event about a model may concern its approvals)."""
+        if self.by == "none":
+            return
+        owned = self.owned()
+        by_shard: dict[str, set[str]] = {}
+        for environment, model in keys:
+            for shard in (environment, REGISTRY):
+                if shard not in owned:
+                    by_shard.setdefault(shard, set()).add(f"{environment}/{model}")
+        for shard, forwarded in sorted(by_shard.items()):
+            lease = self.leases.get(shard) or self._lease(shard)
+            lease.nudge(forwarded)
+
+    def take_forwarded(self) -> set[tuple[str, str]]:
+        """The keys other replicas forwarded to the shards this replica holds, since the last call."""
+        taken: set[tuple[str, str]] = set()
+        for lease in self.leases.values():
+            for key in lease.take_pending():
+                environment, _, model = key.partition("/")
+                taken.add((environment, model))
+        return taken
+
     def release_all(self) -> None:
         for lease in self.leases.values():
             if lease.held:
@@ -243,7 +269,7 @@ class ShardLeases:
 
 class ShardKeeper(threading.Thread):
     """Runs `ShardLeases.tick` every eighth of the lease duration until `stop()`; reports the first answer
-    and every change of the shards held to `on_change(shards)`."""
+    and every change of the shards held to `on_change(shards)`, and the keys forwarded to it to `on_keys`."""
 
     def __init__(
         self,
@@ -252,12 +278,14 @@ class ShardKeeper(threading.Thread):
         shards: Callable[[], Collection[str]],
         revision: Callable[[], str],
         on_change: Callable[[frozenset[str]], None],
+        on_keys: Callable[[set[tuple[str, str]]], None] = lambda keys: None,
     ) -> None:
         super().__init__(name="lease", daemon=True)
         self.leases = leases
         self.shards = shards
         self.revision = revision
         self.on_change = on_change
+        self.on_keys = on_keys
         self.every = leases.duration / 8
         self._stopped = threading.Event()
         self._was: frozenset[str] | None = None
@@ -275,6 +303,9 @@ class ShardKeeper(threading.Thread):
         if owned != self._was:
             self._was = owned
             self.on_change(owned)
+        forwarded = self.leases.take_forwarded()
+        if forwarded:
+            self.on_keys(forwarded)
 
     def stop(self) -> None:
         self._stopped.set()

@@ -144,3 +144,24 @@ def test_a_shard_being_written_is_kept_until_the_write_ends_and_is_not_writable_
         assert not fleet["replica-b"].owned() & theirs
     held = rounds(fleet)
     assert held == {name: share(SHARDS, members=tuple(fleet), member=name) for name in fleet}
+
+
+def test_the_keys_of_an_event_reach_the_holders_of_their_shards_at_their_next_renewal(aws):
+    clock = DrivenClock()
+    fleet = replicas(aws, clock, "replica-a", "replica-b", "replica-c")
+    held = rounds(fleet)
+    receiver = next(name for name in fleet if "dev" not in held[name] and "registry" not in held[name])
+    fleet[receiver].forward({("dev", "churn"), ("dev", "customer-ltv")})
+    forwarded = {name: leases.take_forwarded() for name, leases in fleet.items()}
+    assert forwarded == {name: set() for name in fleet}, "nothing arrives before a renewal"
+
+    clock.advance(DURATION / 4)
+    rounds(fleet, 1)
+    forwarded = {name: leases.take_forwarded() for name, leases in fleet.items()}
+    dev, registry = owner("dev", tuple(fleet)), owner("registry", tuple(fleet))
+    assert forwarded[dev] == {("dev", "churn"), ("dev", "customer-ltv")}
+    assert forwarded[registry] >= {("dev", "churn"), ("dev", "customer-ltv")}, "the registry's holder too"
+    assert forwarded[receiver] == set()
+    clock.advance(DURATION / 4)
+    rounds(fleet, 1)
+    assert all(not leases.take_forwarded() for leases in fleet.values()), "handed over once"
