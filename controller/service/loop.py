@@ -210,6 +210,7 @@ class Controller:
             log.info("keys left to the replicas holding their shards", keys=sorted("/".join(key) for key in keys))
             for key in keys:
                 self.queue.forget(key)
+            self._propose(state, keys)
             return
         shown = self._checkout.shown_in if self._checkout else str
         fresh = any(key != FULL for key in keys) or time.monotonic() >= self._next_full_read
@@ -229,11 +230,16 @@ class Controller:
             log.warning("will retry", key="/".join(key), seconds=round(delay, 2), failures=self.queue.failures(key))
         for key in set(keys) - verdict.retry:
             self.queue.forget(key)
-        if self.proposer is not None:  # after the reconcile: a proposal never delays a write
-            self.proposer.run(state, retry=FULL in keys)
+        self._propose(state, keys)
         if FULL in keys:
             self.full_cycles += 1
             self._next_resync = time.monotonic() + self.settings.resync * (1 + random.uniform(0, self.settings.jitter))
+
+    def _propose(self, state: DesiredState, keys: list) -> None:
+        """After the reconcile (a proposal never delays a write): the proposals events asked for, and at a full
+        reconcile those that failed before. Only the replica that read the event makes its proposal."""
+        if self.proposer is not None:
+            self.proposer.run(state, retry=FULL in keys)
 
     def _shards_for(self, keys: list) -> frozenset[str] | None:
         """The shards a reconcile of `keys` covers: None (everything) unless replicas split the work; then
