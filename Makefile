@@ -65,6 +65,7 @@ bench: $(STAMP)
 	$(BIN)/python bench/plan_vs_terraform.py --models 50 --latency-ms 50
 	$(BIN)/python bench/plan_vs_terraform.py --models 200 --latency-ms 50 --no-terraform
 	$(BIN)/python bench/validate_fleet.py --models 334
+	$(BIN)/python bench/quiet_resync.py --models 334
 
 # The controller's image, with the first container engine that answers (a docker client without a daemon does not).
 IMAGE ?= smgitops:$(shell sed -n 's/^version = "\(.*\)"/\1/p' pyproject.toml)
