@@ -1,15 +1,14 @@
 """Proposals: one merge request per (model, environment) that asks to declare a newer version, kept current.
 
-A proposal lives on a branch of its own, `smgitops/propose/<environment>/<model>`, holds one commit on top of
-the target branch that changes one file, and carries the label `smgitops::proposal` and a hidden marker naming
-the pair and the version (`<!-- smgitops:proposal dev/churn version=9 -->`). `propose` finds the open one by
-its branch and marker (written by the token's own user) and answers a newer version by rebuilding the branch
-from the target branch (a commit with `force`) and editing the same merge request; an equal or older version
-writes nothing, and so does a version a closed or merged proposal already asked for (a person declined it, or
-it was merged and rolled back). The file is read from the target branch and edited by the caller's `edit`, so
-the branch differs from the target in exactly what `edit` changed. `close_stale` closes, with a note, an open
-proposal the target branch has caught up with or whose version it rejects. Commands and the service call these;
-nothing here knows AWS.
+A proposal lives on a branch of its own, `smgitops/propose/<environment>/<model>`, holds one commit on top of the
+target branch that changes one file, and carries the label `smgitops::proposal` and a hidden marker naming the
+pair and the version (`<!-- smgitops:proposal dev/churn version=9 -->`). `propose` finds the open one by its
+branch and marker and answers a newer version by rebuilding the branch from the target branch (a commit with
+`force`) and editing the same merge request; an equal or older version writes nothing, and so does a version a
+closed or merged proposal already asked for (a person declined it, or it was merged and rolled back). The file is
+read from the target branch and edited by the caller's `edit`, so the branch differs from the target in exactly
+what `edit` changed. `close_stale` closes, with a note, an open proposal the target branch has caught up with or
+whose version it rejects. Commands and the service call these; nothing here knows AWS.
 """
 
 from __future__ import annotations
@@ -168,9 +167,9 @@ def _close(found: _Found, *, note: str) -> ProposalResult:
 
 
 def _proposals(client: gitlab.Gitlab, project, environment: str, model: str) -> list[_Found]:
-    """The proposals of the pair, newest first: merge requests from its branch with its marker, by us."""
+    """The proposals of the pair, newest first: merge requests from its branch with its marker (whoever opened
+    them: a rotated project access token is a new bot user, and the branch is smgitops' own)."""
     pair = f"{environment}/{model}"
-    author = client.user.id if client.user else None
     found = []
     with translated(f"listing the merge requests of {branch_for(environment, model)}"):
         listed = project.mergerequests.list(
@@ -184,8 +183,6 @@ def _proposals(client: gitlab.Gitlab, project, environment: str, model: str) -> 
         for merge_request in listed:
             marked = MARKER.search(merge_request.description or "")
             if marked is None or marked["pair"] != pair:
-                continue
-            if author is not None and (merge_request.author or {}).get("id") != author:
                 continue
             found.append(_Found(merge_request, int(marked["version"])))
     return found

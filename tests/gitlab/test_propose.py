@@ -102,7 +102,9 @@ def test_a_qualifying_version_opens_one_merge_request_that_changes_one_value(pro
     assert "```diff\n-approvedVersion: 8   # note 3: why this value\n+approvedVersion: 9   # note 3: why" in description
 
 
-def test_a_newer_version_updates_the_same_merge_request_and_a_rerun_writes_nothing(project, aws, fleet, capsys):
+def test_a_newer_version_updates_the_same_merge_request_and_a_rerun_writes_nothing(
+    project, aws, fleet, capsys, monkeypatch
+):
     register(aws, fleet, 9)
     assert propose("--model", "churn") == 0
     [first] = proposals(project)
@@ -112,6 +114,8 @@ def test_a_newer_version_updates_the_same_merge_request_and_a_rerun_writes_nothi
     assert writes(project)[before:] == []
     assert f"dev/churn: unchanged !{first['iid']} for version 9 (already proposes version 9)" in capsys.readouterr().out
 
+    project.add_user("bot-rotated", token="rotated-token")  # a new project access token is a new bot user
+    monkeypatch.setenv("SMGITOPS_GITLAB_TOKEN", "rotated-token")
     register(aws, fleet, 10)
     assert propose("--model", "churn") == 0
     [updated] = proposals(project)
