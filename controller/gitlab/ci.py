@@ -73,10 +73,12 @@ def _required(environ: Mapping[str, str], name: str, *, hint: str = "") -> str:
     return value
 
 
-def connect(project: ProjectRef) -> gitlab.Gitlab:
-    """A python-gitlab client for the project's instance, authenticated (`client.user` is the token's user)."""
+def connect(project: ProjectRef, *, retry: bool = True) -> gitlab.Gitlab:
+    """A python-gitlab client for the project's instance, authenticated (`client.user` is the token's user).
+    `retry` retries 5xx answers and lost connections with python-gitlab's backoff (up to ten times, for a CI
+    job); the long-running controller passes False and tries again at its next resync instead of waiting."""
     base_url = project.api_url.rstrip("/").removesuffix(API_SUFFIX)
-    client = gitlab.Gitlab(base_url, private_token=project.token, timeout=TIMEOUT_SECONDS, retry_transient_errors=True)
+    client = gitlab.Gitlab(base_url, private_token=project.token, timeout=TIMEOUT_SECONDS, retry_transient_errors=retry)
     with translated("authenticating"):
         client.auth()
     return client

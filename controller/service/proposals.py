@@ -14,6 +14,7 @@ from __future__ import annotations
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 
 from controller.aws.errors import describe
 from controller.desired.edit import EditError, with_approved_version
@@ -151,7 +152,7 @@ class Proposer:
         directory: str,
         target_branch: str | None,
         clients,
-        connect_to: Callable[[ProjectRef], object] = connect,
+        connect_to: Callable[[ProjectRef], object] = partial(connect, retry=False),
     ) -> None:
         self.project = project
         self.directory = directory
