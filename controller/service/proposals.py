@@ -24,6 +24,8 @@ from controller.gitlab import Draft, GitLabError, ProjectRef, close_stale, conne
 from controller.service.logging import get_logger
 
 log = get_logger("smgitops.proposals")
+CONNECT_ONCE = partial(connect, retry=False)
+"""The controller's GitLab client: no retries of its own, the next resync tries again."""
 CONSOLE = "https://console.aws.amazon.com/sagemaker/home?region={region}#/pipelines/{pipeline}/executions/{execution}"
 
 
@@ -152,7 +154,7 @@ class Proposer:
         directory: str,
         target_branch: str | None,
         clients,
-        connect_to: Callable[[ProjectRef], object] = partial(connect, retry=False),
+        connect_to: Callable[[ProjectRef], object] = CONNECT_ONCE,
     ) -> None:
         self.project = project
         self.directory = directory
