@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import hashlib
 import json
-import threading
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -94,10 +93,6 @@ PERMISSIONS = (
     pass_role("pipeline", fact="pipeline_role", service="sagemaker.amazonaws.com"),
 )
 """The deploy role writes the declared pipelines and uploads their code; the pipelines run as `pipelineRole`."""
-
-_UPLOAD_LOCKS: dict[str, threading.Lock] = {}
-_LOCKS_GUARD = threading.Lock()
-
 
 def desired(state: DesiredState) -> list[Resource]:
     resources = []
@@ -220,19 +215,15 @@ def apply(clients: Any, change: Any) -> None:
 
 
 def _upload_artifacts(clients: Any, change: Any) -> None:
+    """Pipelines share their scripts and are applied in parallel: each object is looked at (and uploaded if
+    missing) once per apply, by the first pipeline that needs it, while the others wait for it."""
     s3 = clients.client("s3", change.target)
     for artifact in change.payload.get("artifacts", ()):
-        with _upload_lock(artifact["s3_uri"]):
-            _upload_once(s3, artifact)
+        bucket, key = artifact["s3_uri"].removeprefix("s3://").split("/", 1)
+        clients.once.run(("s3-object", bucket, key), lambda artifact=artifact: _upload(s3, artifact))
 
 
-def _upload_lock(uri: str) -> threading.Lock:
-    """Pipelines of one environment share scripts and are applied in parallel: one thread uploads each object."""
-    with _LOCKS_GUARD:
-        return _UPLOAD_LOCKS.setdefault(uri, threading.Lock())
-
-
-def _upload_once(s3: Any, artifact: dict) -> None:
+def _upload(s3: Any, artifact: dict) -> None:
     bucket, key = artifact["s3_uri"].removeprefix("s3://").split("/", 1)
     try:
         s3.head_object(Bucket=bucket, Key=key)

@@ -148,8 +148,9 @@ def apply(clients: Any, change: Any) -> None:
     after = change.after
     sender = after.get("acceptFrom")
     if sender and (change.before or {}).get("acceptFrom") != sender:
-        events.put_permission(
-            EventBusName="default", Action=PUT_EVENTS, Principal=sender, StatementId=STATEMENT_PREFIX + sender
+        target = change.target
+        clients.once.run(
+            ("bus-permission", target.account, target.region, "default", sender), lambda: _accept(events, sender)
         )
     tags = tags_to_list(change.payload["tags"])
     targets_change = (change.before or {}).get("targets") != after["targets"]
@@ -164,6 +165,15 @@ def apply(clients: Any, change: Any) -> None:
     if change.action != "create":
         events.tag_resource(ResourceARN=rule_arn, Tags=tags)
     events.put_rule(**_rule_arguments(change, pending=False))
+
+
+def _accept(events: Any, sender: str) -> None:
+    """Let `sender` put events on the default bus, unless smgitops's statement already does: the receiving
+    rules of one sender are applied in parallel, and only the first of them (`clients.once`) looks."""
+    if sender not in _accepted_accounts(events):
+        events.put_permission(
+            EventBusName="default", Action=PUT_EVENTS, Principal=sender, StatementId=STATEMENT_PREFIX + sender
+        )
 
 
 def _rule_arguments(change: Any, *, pending: bool) -> dict[str, Any]:
