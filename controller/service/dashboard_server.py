@@ -95,12 +95,18 @@ def controller_view(state: ServiceState) -> ControllerView:
     """The dashboard's view of the running controller, from the state the loop keeps."""
     last = state.last_reconcile_at
     return ControllerView(
-        lease=state.lease_state,
+        lease=_lease(state),
         applied_revision=state.applied_revision,
         last_reconcile=datetime.fromtimestamp(last, UTC) if last is not None else None,
         last_outcome=state.last_outcome,
         rejected=state.rejected_commits,
     )
+
+
+def _lease(state: ServiceState) -> str:
+    """`leader`/`standby`, and the shards held when the replicas split the work (`leader of dev, registry`)."""
+    shards = [shard for shard in state.shards if shard != "all"]
+    return f"{state.lease_state} of {', '.join(shards)}" if shards else state.lease_state
 
 
 def status_reader(get_state: Callable[[], Any], *, clients: Any, runs: int, **selection: Any):

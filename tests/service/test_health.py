@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import socket
 import time
 import urllib.error
@@ -55,6 +56,14 @@ def test_a_leader_whose_last_reconcile_is_too_old_is_not_ready(server, state):
     state.update(source_fetched=True, lease_state="leader", last_reconcile_at=time.time() - 400)
     status, _, body = get(server, "/readyz")
     assert status == 503 and body.startswith("last reconcile finished 40") and body.endswith("(more than 300s)\n")
+
+
+def test_shards_names_the_replica_and_the_shards_it_holds(server, state):
+    assert json.loads(get(server, "/shards")[2]) == {"holder": "", "lease": "unknown", "shards": []}
+    state.update(holder="replica-a", lease_state="leader", shards=("dev", "registry"))
+    status, content_type, body = get(server, "/shards")
+    assert (status, content_type) == (200, "application/json")
+    assert json.loads(body) == {"holder": "replica-a", "lease": "leader", "shards": ["dev", "registry"]}
 
 
 def test_a_standby_is_ready_without_reconciling(server, state):

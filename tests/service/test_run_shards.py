@@ -156,6 +156,8 @@ def test_three_replicas_split_the_shards_and_a_dead_ones_move_without_two_writer
     gained = [line for line in owner.events("shards held") if moved[0] in line["gained"]][-1]
     assert wall(gained) > killed
     settled = converged(owner)
+    assert f'smgitops_shard_held{{shard="{moved[0]}"}} 1.0' in owner.http("/metrics")[1]
+    assert owner.http("/readyz")[0] == 200
     assert moved[0] in settled["shards"] and settled["outcome"] == "in-sync", "the dead one had converged it"
 
     receiver = next(replica for replica in survivors if replica is not owner)
