@@ -8,8 +8,8 @@ controller), then the shard leases of what it may write (`<name>/<environment>` 
 applies, and `<name>/registry`: see `controller.service.shards`), so it excludes a controller whichever way
 it splits its work. While a controller (or another apply) holds one, the apply waits up to `--lease-wait`
 seconds and then refuses with one line naming the holder, releasing what it took; once it holds them all, the
-controller stands by (for those shards) until the apply releases them. Keeper threads renew them while the
-apply runs, and the apply stops between write batches if it can no longer trust it holds every one.
+controller stands by (for those shards) until the apply releases them. One keeper thread renews them while
+the apply runs, and the apply stops between write batches if it can no longer trust it holds every one.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from typing import Any
 
 from controller.aws.errors import describe
 from controller.desired.model import REGISTRY, DesiredState
-from controller.service.lease import Lease, LeaseError, LeaseKeeper
+from controller.service.lease import Lease, LeaseError
 from controller.service.settings import Settings
-from controller.service.shards import WHOLE, lease_item
+from controller.service.shards import WHOLE, ShardKeeper, ShardLeases
 
 
 class LeaseHeld(Exception):
@@ -58,28 +58,22 @@ def one_writer(
     dynamodb = clients.client("dynamodb", target)
     holder = holder or apply_holder()
     shards = [WHOLE, *sorted(environments or state.environments), REGISTRY]
-    leases = [
-        Lease(dynamodb, table=table, name=lease_item(name, shard), holder=holder, duration=duration)
-        for shard in shards
-    ]
-    leases[0].ensure_table(create=False)
+    leases = ShardLeases(dynamodb, table=table, lease_name=name, holder=holder, duration=duration)
+    leases.lease(WHOLE).ensure_table(create=False)
     deadline = time.monotonic() + wait
-    keepers: list[LeaseKeeper] = []
-    taken: list[Lease] = []
+    keeper = ShardKeeper(
+        leases, shards=lambda: shards, revision=lambda: state.revision, on_change=lambda held: None
+    )
     try:
-        for lease in leases:
-            _take(lease, revision=state.revision, deadline=deadline)
-            taken.append(lease)
-            keepers.append(LeaseKeeper(lease, revision=lambda: state.revision, on_change=lambda held: None))
-            keepers[-1].start()
-        yield lambda: not all(lease.held for lease in leases)
+        for shard in shards:
+            _take(leases.lease(shard), revision=state.revision, deadline=deadline)
+        keeper.start()
+        yield lambda: not leases.writable(shards)
     finally:
-        for keeper in keepers:
-            keeper.stop()
-        for keeper in keepers:
+        keeper.stop()
+        if keeper.is_alive():
             keeper.join(timeout=5)
-        for lease in taken:
-            lease.release()
+        leases.release_all()
 
 
 def _take(lease: Lease, *, revision: str, deadline: float) -> None:

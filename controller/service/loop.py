@@ -246,7 +246,7 @@ class Controller:
         the held shards for a full reconcile, else the held ones among the keys' environments and the registry."""
         if self.leases is None or self.settings.shard_by == "none":
             return None
-        held = self.leases.owned()
+        held = self.leases.owned() & set(self._shard_names())  # not an environment a new revision removed
         if FULL in keys:
             return held
         return held & ({environment for environment, _ in keys} | {REGISTRY})

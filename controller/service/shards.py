@@ -93,10 +93,12 @@ class Membership:
         try:
             self.dynamodb.update_item(
                 TableName=self.table, Key={"name": {"S": self.item}},
-                UpdateExpression="REMOVE members.#member", ExpressionAttributeNames={"#member": self.holder},
+                UpdateExpression="REMOVE members.#member", ConditionExpression="attribute_exists(members)",
+                ExpressionAttributeNames={"#member": self.holder},
             )
         except Exception as error:
-            log.warning("leaving the members failed", error=describe(error))
+            if error_code(error) != CONDITION_FAILED:
+                log.warning("leaving the members failed", error=describe(error))
 
     def _renew(self, until: dict[str, str]) -> dict[str, Any]:
         answer = self.dynamodb.update_item(
@@ -114,8 +116,7 @@ class Membership:
             self.dynamodb.put_item(
                 TableName=self.table,
                 Item={"name": {"S": self.item}, "members": {"M": {self.holder: until}}},
-                ConditionExpression="attribute_not_exists(#name)",
-                ExpressionAttributeNames={"#name": "name"},
+                ConditionExpression="attribute_not_exists(members)",
             )
         except Exception as error:
             if error_code(error) != CONDITION_FAILED:
@@ -175,8 +176,7 @@ class ShardLeases:
             self.members = self.membership.heartbeat()
             wanted = share(shards, members=self.members, member=self.holder)
         for shard in shards:
-            if shard not in self.leases:
-                self.leases[shard] = self._lease(shard)
+            self.lease(shard)
         for shard, lease in self.leases.items():
             if shard in wanted:
                 with self._lock:
@@ -219,8 +219,7 @@ class ShardLeases:
                 if shard not in owned:
                     by_shard.setdefault(shard, set()).add(f"{environment}/{model}")
         for shard, forwarded in sorted(by_shard.items()):
-            lease = self.leases.get(shard) or self._lease(shard)
-            lease.nudge(forwarded)
+            self.lease(shard).nudge(forwarded)
 
     def take_forwarded(self) -> set[tuple[str, str]]:
         """The keys other replicas forwarded to the shards this replica holds, since the last call."""
@@ -238,11 +237,15 @@ class ShardLeases:
         if self.by != "none":
             self.membership.leave()
 
-    def _lease(self, shard: str) -> Lease:
-        name = lease_item(self.lease_name, shard)
-        return Lease(
-            self.dynamodb, table=self.table, name=name, holder=self.holder, duration=self.duration, clock=self.clock
-        )
+    def lease(self, shard: str) -> Lease:
+        """The lease of `shard` (made on first use)."""
+        if shard not in self.leases:
+            name = lease_item(self.lease_name, shard)
+            self.leases[shard] = Lease(
+                self.dynamodb, table=self.table, name=name, holder=self.holder, duration=self.duration,
+                clock=self.clock,
+            )
+        return self.leases[shard]
 
     def _keep(self, lease: Lease, revision: str) -> None:
         """Take the lease, or renew it once a quarter of its duration has passed since the last renewal."""

@@ -165,3 +165,12 @@ def test_the_keys_of_an_event_reach_the_holders_of_their_shards_at_their_next_re
     clock.advance(DURATION / 4)
     rounds(fleet, 1)
     assert all(not leases.take_forwarded() for leases in fleet.values()), "handed over once"
+
+
+def test_a_replica_that_stops_before_any_heartbeat_leaves_the_members_usable(aws):
+    clock = DrivenClock()
+    fleet = replicas(aws, clock, "replica-a", "replica-b")
+    fleet["replica-b"].release_all()  # SIGTERM before its first round: nothing to leave, nothing created
+    assert rounds(fleet) == {name: share(SHARDS, members=tuple(fleet), member=name) for name in fleet}
+    fleet["replica-b"].release_all()
+    assert rounds({"replica-a": fleet["replica-a"]}, 1)["replica-a"] == frozenset(SHARDS), "left: a takes all"
