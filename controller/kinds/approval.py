@@ -7,9 +7,10 @@ goes back to `PendingManualApproval`: as an orphan when smgitops approved it ear
 by hand. When every file of a model is gone, its versions that smgitops approved (they carry its records) go back
 to `PendingManualApproval` the same way; versions of undeclared groups approved by hand are not smgitops's and
 are left alone. Versions cannot be created here (training pipelines register them), so a declared version that
-does not exist is a plan error. Reads: one ListModelPackages per declared group and one across groups (approved
-versions only), one DescribeModelPackage per version that is declared, or approved in a declared group, or
-approved in an undeclared one (in the service, only when the status ListModelPackages shows moved).
+does not exist is a plan error. Reads: ListModelPackages across the registry (100 versions a page) when that
+takes at most a third of the calls of one per declared group, else one per declared group and one across groups
+(approved versions only); one DescribeModelPackage per version that is declared, or approved in a declared group,
+or approved in an undeclared one (in the service, only when the status ListModelPackages shows moved).
 
 Besides the current approvals, every version keeps its approval history, which the promotion rules read
 (`controller.engine.promotion`) and nothing ever removes: `smgitops/first-approved/<environment>` and
@@ -34,6 +35,11 @@ from controller.kinds.grants import REGISTRY_SAGEMAKER as REGISTRY_ARN
 from controller.kinds.grants import Grant
 from controller.kinds.memory import described
 from controller.pipelines.metrics import UnknownMetric, report_path
+
+BATCH_MIN_GROUPS = 3
+"""Declared groups from which the registry is listed across groups, in at most 1 page per this many groups."""
+PAGE_SIZE = 100
+"""Versions per ListModelPackages page (the API's largest)."""
 
 NAME = "approval"
 SCOPE = REGISTRY
@@ -125,8 +131,8 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     sagemaker = clients.client("sagemaker", scope.target)
     declared = {resource.name for resource in scope.resources}
     groups = sorted({resource.model for resource in scope.resources if resource.model})
-    listed = clients.map(scope.target, lambda group: _list_versions(sagemaker, group), groups)
-    versions = [(group, summary) for group, summaries in zip(groups, listed, strict=True) for summary in summaries]
+    by_group, registry = _versions_by_group(clients, scope, sagemaker, groups)
+    versions = [(group, summary) for group in groups for summary in by_group[group]]
 
     def read_one(version: tuple[str, Mapping[str, Any]]) -> Live:
         group, summary = version
@@ -143,17 +149,55 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         )
 
     lives = clients.map(scope.target, read_one, versions)
-    return lives + _left_behind(clients, scope, sagemaker, declared_groups=set(groups))
+    return lives + _left_behind(clients, scope, sagemaker, declared_groups=set(groups), registry=registry)
 
 
-def _left_behind(clients: Any, scope: ReadScope, sagemaker: Any, *, declared_groups: set[str]) -> list[Live]:
-    """Approved versions of groups no file declares any more that still carry smgitops's records: one
-    ListModelPackages across groups, one DescribeModelPackage per approved version of an undeclared group
-    (its summary does not show the records: CustomerMetadataProperties comes only with the description)."""
-    listed = paginate(
-        sagemaker, "list_model_packages", "ModelPackageSummaryList",
-        ModelApprovalStatus=APPROVED, ModelPackageType="Versioned",
-    )
+def _versions_by_group(
+    clients: Any, scope: ReadScope, sagemaker: Any, groups: list[str]
+) -> tuple[dict[str, list[dict]], list[dict] | None]:
+    """Every version summary of each declared group, and every versioned summary of the registry when it was
+    listed whole (None when each group was listed on its own). From `BATCH_MIN_GROUPS` groups on, the registry
+    is listed across groups first, as long as that takes at most a third as many calls as one per group; a
+    registry too large for that is listed group by group (the pages read so far are the price of finding out)."""
+    if len(groups) >= BATCH_MIN_GROUPS:
+        registry = _registry_versions(sagemaker, most_pages=len(groups) // BATCH_MIN_GROUPS)
+        if registry is not None:
+            by_group: dict[str, list[dict]] = {group: [] for group in groups}
+            for summary in registry:
+                if summary.get("ModelPackageGroupName") in by_group:
+                    by_group[summary["ModelPackageGroupName"]].append(summary)
+            return by_group, registry
+    listed = clients.map(scope.target, lambda group: _list_versions(sagemaker, group), groups)
+    return dict(zip(groups, listed, strict=True)), None
+
+
+def _registry_versions(sagemaker: Any, *, most_pages: int) -> list[dict] | None:
+    """Every versioned model package of the registry in at most `most_pages` ListModelPackages, else None."""
+    summaries: list[dict] = []
+    token: dict[str, str] = {}
+    for _ in range(most_pages):
+        page = sagemaker.list_model_packages(ModelPackageType="Versioned", MaxResults=PAGE_SIZE, **token)
+        summaries += page.get("ModelPackageSummaryList", [])
+        if not page.get("NextToken"):
+            return [summary for summary in summaries if "ModelPackageVersion" in summary]
+        token = {"NextToken": page["NextToken"]}
+    return None
+
+
+def _left_behind(
+    clients: Any, scope: ReadScope, sagemaker: Any, *, declared_groups: set[str], registry: list[dict] | None
+) -> list[Live]:
+    """Approved versions of groups no file declares any more that still carry smgitops's records: taken from the
+    registry's listing when it was read whole, else one ListModelPackages across groups; one DescribeModelPackage
+    per approved version of an undeclared group (its summary does not show the records: CustomerMetadataProperties
+    comes only with the description)."""
+    if registry is None:
+        listed = paginate(
+            sagemaker, "list_model_packages", "ModelPackageSummaryList",
+            ModelApprovalStatus=APPROVED, ModelPackageType="Versioned",
+        )
+    else:
+        listed = [summary for summary in registry if summary.get("ModelApprovalStatus") == APPROVED]
     skipped = {None, "", *declared_groups}
     approved = [
         summary for summary in listed
