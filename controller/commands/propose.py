@@ -49,6 +49,11 @@ def run(args: argparse.Namespace) -> int:
     state = load_state(args)
     if state is None:
         return 1
+    directory = _path_in_repository(args.directory)
+    if directory is None:
+        print(f"propose: {args.directory}: neither in $CI_PROJECT_DIR nor in the working directory, so its path "
+              "in the repository is unknown", file=sys.stderr)
+        return 1
     try:
         project = project_from_environment(os.environ, token_variable=args.token_variable)
         client = connect(project)
@@ -75,7 +80,7 @@ def run(args: argparse.Namespace) -> int:
         for deployment in chosen:
             outcome = propose_deployment(
                 state, deployment, clients=clients, gitlab_client=client, project=project,
-                directory=_path_in_repository(args.directory), target_branch=args.target_branch,
+                directory=directory, target_branch=args.target_branch,
             )
             failed |= outcome.action == "failed"
             print(f"propose: {outcome.line()}", file=sys.stderr if outcome.action == "failed" else sys.stdout)
@@ -86,8 +91,15 @@ def run(args: argparse.Namespace) -> int:
     return 1 if failed else 0
 
 
-def _path_in_repository(directory: str) -> str:
-    """The desired-state directory as a path in the repository: relative to `$CI_PROJECT_DIR`, else to `.`."""
-    root = os.environ.get("CI_PROJECT_DIR") or os.getcwd()
-    relative = os.path.relpath(os.path.abspath(directory), os.path.abspath(root))
-    return "" if relative == "." else relative.replace(os.sep, "/")
+def _path_in_repository(directory: str) -> str | None:
+    """The desired-state directory as a path in the repository: relative to `$CI_PROJECT_DIR` when it lies there,
+    else to the working directory (a job starts in its checkout; gitlab-ci-local's shell executor names a job with
+    an `image:` by the container's `/builds/...` path); None when it lies in neither."""
+    target = os.path.abspath(directory)
+    for root in (os.environ.get("CI_PROJECT_DIR"), os.getcwd()):
+        if not root:
+            continue
+        relative = os.path.relpath(target, os.path.abspath(root))
+        if relative != os.pardir and not relative.startswith(os.pardir + os.sep):
+            return "" if relative == os.curdir else relative.replace(os.sep, "/")
+    return None

@@ -11,6 +11,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[2]
 GITLAB_CI_LOCAL = REPO / ".tools" / "node_modules" / ".bin" / "gitlab-ci-local"
 STAGING = "desired_state/staging/churn.yaml"
+DEV = "desired_state/dev/churn.yaml"
 
 
 def git(repo: Path, *args: str) -> None:
@@ -62,6 +63,12 @@ def run_pipeline(repo: Path, **variables: str) -> subprocess.CompletedProcess[st
     """The merge-request pipeline of `repo`'s current branch, every job a shell process."""
     merge_request = {"CI_PIPELINE_SOURCE": "merge_request_event", "CI_MERGE_REQUEST_IID": "7", **variables}
     return gitlab_ci_local(repo, "--force-shell-executor", "--no-color", "--concurrency", "1", **merge_request)
+
+
+def run_scheduled_pipeline(repo: Path, **variables: str) -> subprocess.CompletedProcess[str]:
+    """The pipeline a schedule starts on `repo`'s current branch, every job a shell process."""
+    schedule = {"CI_PIPELINE_SOURCE": "schedule", **variables}
+    return gitlab_ci_local(repo, "--force-shell-executor", "--no-color", "--concurrency", "1", **schedule)
 
 
 def job_log(repo: Path, job: str) -> str:

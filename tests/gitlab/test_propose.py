@@ -185,3 +185,16 @@ def test_a_bad_setup_is_one_line_without_the_token(project, capsys, monkeypatch,
     captured = capsys.readouterr()
     assert (captured.out, captured.err) == ("", message)
     assert writes(project) == []
+
+
+def test_a_directory_outside_the_checkout_is_one_line_and_writes_nothing(project, tmp_path, capsys, monkeypatch):
+    (tmp_path / "job").mkdir()
+    monkeypatch.setenv("CI_PROJECT_DIR", str(tmp_path / "job"))
+    monkeypatch.chdir(tmp_path / "job")
+
+    assert main(["propose", "../desired_state"]) == 1
+
+    captured = capsys.readouterr()
+    assert (captured.out, captured.err) == ("", "propose: ../desired_state: neither in $CI_PROJECT_DIR nor in the "
+                                                "working directory, so its path in the repository is unknown\n")
+    assert writes(project) == []
