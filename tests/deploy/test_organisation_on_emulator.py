@@ -8,8 +8,9 @@ through the roles Terraform made, and `smgitops run` takes the lease in Terrafor
 that travelled from an environment account through the forwarding rule, the controller's bus and its rule into
 Terraform's queue. Finally both tools plan again and find nothing to do. The other tests read what Terraform
 left in the emulator: the IAM policies equal `policies/`, the task definition agrees with the Dockerfile, and
-the rules carry the patterns of docs/events.md. Applying takes minutes, so all of this is one test on one
-emulator; each check is a function named for what it shows.
+the rules carry the patterns of docs/events.md. Proposals are on (`GITLAB`), so the task's GitLab variables and
+token secret are applied and read back too. Applying takes minutes, so all of this is one test on one emulator;
+each check is a function named for what it shows.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ import subprocess
 import sys
 from dataclasses import dataclass
 from pathlib import Path
+from unittest import mock
 
 import pytest
 from dockerfile import stages
@@ -28,6 +30,7 @@ from terraformrun import EXAMPLE, REPOSITORY, Terraform, workspace
 
 from controller.aws.emulator import Emulator, fake_base_session, seed_fleet
 from controller.commands.demo import registry_bucket
+from controller.commands.run import TOKEN_VARIABLE
 from controller.desired import load
 from controller.desired.model import Account
 from controller.main import build_parser
@@ -40,6 +43,8 @@ SERVICES = (
     "sqs", "sts",
 )
 ALIASES = ("controller", "registry", "dev", "staging", "prod")
+GITLAB = {"gitlab_url": "https://gitlab.example.com", "gitlab_project": "acme/ml-fleet"}
+"""Proposals on, so the task definition's GitLab variables and token secret are applied and checked too."""
 
 
 def compact_redrive_policy() -> None:
@@ -122,7 +127,7 @@ def organisation(tmp_path_factory) -> Organisation:
         (example / "emulator_override.tf.json").write_text(json.dumps(emulator_override(emulator.url)))
         (example / "terraform.auto.tfvars.json").write_text(json.dumps({
             "git_url": "https://git.example.com/acme/ml-fleet.git", "subnet_ids": subnets,
-            "security_group_ids": groups_, "emulator": True,
+            "security_group_ids": groups_, "emulator": True, **GITLAB,
         }))
         terraform = Terraform(example).init()
         terraform.run("apply", "-auto-approve", "-input=false")
@@ -237,8 +242,23 @@ def task_definition_runs_the_image_as_the_dockerfile_builds_it(organisation: Org
     writable = {mount["containerPath"] for mount in container["mountPoints"]}
     assert {"/tmp", image.environment()["SMGITOPS_CACHE_DIR"]} <= writable
     assert 0 < container["stopTimeout"] <= 120
-    assert {secret["name"] for secret in container["secrets"]} == {USERNAME_VARIABLE, PASSWORD_VARIABLE}
     controller = organisation.outputs["controller"]
+    secrets = {secret["name"]: secret["valueFrom"] for secret in container["secrets"]}
+    assert set(secrets) == {USERNAME_VARIABLE, PASSWORD_VARIABLE, TOKEN_VARIABLE}
+    assert secrets[TOKEN_VARIABLE] == controller["gitlab_secret_arn"]
+    with mock.patch.dict(os.environ, {item["name"]: item["value"] for item in container["environment"]}):
+        proposals = build_parser().parse_args(container["command"])
+    assert (proposals.gitlab_url, proposals.gitlab_project) == (GITLAB["gitlab_url"], GITLAB["gitlab_project"])
+    secret = organisation.client("secretsmanager", account).describe_secret(SecretId=controller["gitlab_secret_arn"])
+    assert secret["KmsKeyId"] == organisation.client("secretsmanager", account).describe_secret(
+        SecretId=controller["git_secret_arn"]
+    )["KmsKeyId"], "both secrets are encrypted with the module's key"
+    execution = organisation.client("iam", account).get_role_policy(
+        RoleName=definition["executionRoleArn"].split("/")[-1], PolicyName="ecs-execution"
+    )["PolicyDocument"]
+    readable = [statement["Resource"] for statement in execution["Statement"]
+                if statement["Action"] == "secretsmanager:GetSecretValue"]
+    assert readable == [controller["git_secret_arn"], controller["gitlab_secret_arn"]]
     assert (arguments.queue_url, arguments.lease_table) == (controller["queue_url"], controller["lease_table_name"])
     [service] = ecs.describe_services(cluster="smgitops", services=["smgitops"])["services"]
     assert (service["desiredCount"], service["launchType"]) == (2, "FARGATE")

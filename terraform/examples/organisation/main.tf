@@ -68,6 +68,8 @@ module "controller" {
   providers = { aws = aws.controller }
 
   git_url                  = var.git_url
+  gitlab_url               = var.gitlab_url
+  gitlab_project           = var.gitlab_project
   image_tag                = var.image_tag
   subnet_ids               = var.subnet_ids
   security_group_ids       = var.security_group_ids

@@ -1,12 +1,13 @@
 output "controller" {
   description = "What `smgitops run` and the image push need: queue URL, lease table, task role, repository."
   value = {
-    task_role_arn    = module.controller.task_role_arn
-    queue_url        = module.controller.queue_url
-    lease_table_name = module.controller.lease_table_name
-    repository_url   = module.controller.repository_url
-    git_secret_arn   = module.controller.git_secret_arn
-    event_bus_arn    = module.controller.event_bus_arn
+    task_role_arn     = module.controller.task_role_arn
+    queue_url         = module.controller.queue_url
+    lease_table_name  = module.controller.lease_table_name
+    repository_url    = module.controller.repository_url
+    git_secret_arn    = module.controller.git_secret_arn
+    gitlab_secret_arn = module.controller.gitlab_secret_arn
+    event_bus_arn     = module.controller.event_bus_arn
   }
 }
 

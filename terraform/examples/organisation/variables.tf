@@ -21,6 +21,18 @@ variable "git_url" {
   type        = string
 }
 
+variable "gitlab_url" {
+  description = "GitLab's URL where the controller opens proposals; empty (the default): no proposals."
+  type        = string
+  default     = ""
+}
+
+variable "gitlab_project" {
+  description = "The GitLab project (id or group/name) holding the desired state, for proposals; empty: none."
+  type        = string
+  default     = ""
+}
+
 variable "image_tag" {
   description = "Tag of the controller's image in its ECR repository."
   type        = string

@@ -10,9 +10,17 @@ locals {
     var.shard_by == "none" ? [] : ["--shard-by", var.shard_by],
     ["--health-port", tostring(var.health_port)],
   )
+  # Proposals: both the URL and the project turn them on; the token comes from a secret of its own.
+  proposals = var.gitlab_url != "" && var.gitlab_project != ""
+  proposal_environment = [
+    { name = "SMGITOPS_GITLAB_URL", value = var.gitlab_url },
+    { name = "SMGITOPS_GITLAB_PROJECT", value = var.gitlab_project },
+  ]
+  proposal_secrets = [for secret in aws_secretsmanager_secret.gitlab : { name = "SMGITOPS_GITLAB_TOKEN", valueFrom = secret.arn }]
   # The image's user and writable directories (Dockerfile); the root file system stays read-only.
   writable = { tmp = "/tmp", cache = "/var/cache/smgitops", home = "/home/smgitops" }
-  container = {
+  # Without proposals the definition has no `environment` at all, as before they existed.
+  container = merge(local.proposals ? { environment = local.proposal_environment } : {}, {
     name                   = "smgitops"
     image                  = local.image
     essential              = true
@@ -21,10 +29,10 @@ locals {
     readonlyRootFilesystem = true
     portMappings           = [{ containerPort = var.health_port, protocol = "tcp" }]
     mountPoints            = [for volume, path in local.writable : { sourceVolume = volume, containerPath = path, readOnly = false }]
-    secrets = [
+    secrets = concat([
       { name = "SMGITOPS_GIT_USERNAME", valueFrom = "${aws_secretsmanager_secret.git.arn}:username::" },
       { name = "SMGITOPS_GIT_PASSWORD", valueFrom = "${aws_secretsmanager_secret.git.arn}:password::" },
-    ]
+    ], local.proposal_secrets)
     healthCheck = {
       command     = ["CMD", "python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:${var.health_port}/healthz')"]
       interval    = 30
@@ -41,7 +49,7 @@ locals {
         awslogs-stream-prefix = "smgitops"
       }
     }
-  }
+  })
 }
 
 resource "aws_ecs_cluster" "controller" {
@@ -68,6 +76,13 @@ resource "aws_ecs_task_definition" "controller" {
   runtime_platform {
     operating_system_family = "LINUX"
     cpu_architecture        = "X86_64"
+  }
+
+  lifecycle {
+    precondition {
+      condition     = (var.gitlab_url == "") == (var.gitlab_project == "")
+      error_message = "gitlab_url and gitlab_project go together: set both to turn proposals on, or neither."
+    }
   }
 
   dynamic "volume" {

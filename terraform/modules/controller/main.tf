@@ -1,4 +1,4 @@
-# The controller's account: roles of the ECS task, the customer managed key of its logs, secret and images,
+# The controller's account: roles of the ECS task, the customer managed key of its logs, secrets and images,
 # the lease table and the event queue. The task role's policy comes from `smgitops permissions`.
 
 data "aws_caller_identity" "current" {}
@@ -25,7 +25,7 @@ locals {
 }
 
 resource "aws_kms_key" "controller" {
-  description         = "${var.name}: logs, git secret and images"
+  description         = "${var.name}: logs, secrets and images"
   enable_key_rotation = true
   tags                = var.tags
   policy = jsonencode({
@@ -76,7 +76,7 @@ resource "aws_iam_role_policy" "task" {
 
 resource "aws_iam_role" "execution" {
   name               = "${var.name}-execution"
-  description        = "ECS pulls the smgitops image, writes its logs and reads its git secret as this role"
+  description        = "ECS pulls the smgitops image, writes its logs and reads its secrets as this role"
   assume_role_policy = jsonencode(local.ecs_trust)
   tags               = var.tags
 }
@@ -86,38 +86,47 @@ resource "aws_iam_role_policy" "execution" {
   role = aws_iam_role.execution.id
   policy = jsonencode({
     Version = "2012-10-17"
-    Statement = [
-      {
-        Sid      = "RegistryLogin"
-        Effect   = "Allow"
-        Action   = "ecr:GetAuthorizationToken"
-        Resource = "*"
-      },
-      {
-        Sid      = "PullImage"
-        Effect   = "Allow"
-        Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
-        Resource = aws_ecr_repository.controller.arn
-      },
-      {
-        Sid      = "WriteLogs"
-        Effect   = "Allow"
-        Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
-        Resource = "${aws_cloudwatch_log_group.controller.arn}:*"
-      },
-      {
-        Sid      = "ReadGitSecret"
+    Statement = concat(
+      [
+        {
+          Sid      = "RegistryLogin"
+          Effect   = "Allow"
+          Action   = "ecr:GetAuthorizationToken"
+          Resource = "*"
+        },
+        {
+          Sid      = "PullImage"
+          Effect   = "Allow"
+          Action   = ["ecr:BatchCheckLayerAvailability", "ecr:BatchGetImage", "ecr:GetDownloadUrlForLayer"]
+          Resource = aws_ecr_repository.controller.arn
+        },
+        {
+          Sid      = "WriteLogs"
+          Effect   = "Allow"
+          Action   = ["logs:CreateLogStream", "logs:PutLogEvents"]
+          Resource = "${aws_cloudwatch_log_group.controller.arn}:*"
+        },
+        {
+          Sid      = "ReadGitSecret"
+          Effect   = "Allow"
+          Action   = "secretsmanager:GetSecretValue"
+          Resource = aws_secretsmanager_secret.git.arn
+        },
+        {
+          Sid      = "DecryptSecrets"
+          Effect   = "Allow"
+          Action   = "kms:Decrypt"
+          Resource = aws_kms_key.controller.arn
+        },
+      ],
+      # The GitLab token's secret exists, and may be read, only when proposals are on.
+      [for secret in aws_secretsmanager_secret.gitlab : {
+        Sid      = "ReadGitLabSecret"
         Effect   = "Allow"
         Action   = "secretsmanager:GetSecretValue"
-        Resource = aws_secretsmanager_secret.git.arn
-      },
-      {
-        Sid      = "DecryptGitSecret"
-        Effect   = "Allow"
-        Action   = "kms:Decrypt"
-        Resource = aws_kms_key.controller.arn
-      },
-    ]
+        Resource = secret.arn
+      }],
+    )
   })
 }
 
@@ -126,6 +135,17 @@ resource "aws_secretsmanager_secret" "git" {
 
   name                    = var.git_secret_name
   description             = "git deploy token of the smgitops controller: JSON keys username and password"
+  kms_key_id              = aws_kms_key.controller.arn
+  recovery_window_in_days = 7
+  tags                    = var.tags
+}
+
+resource "aws_secretsmanager_secret" "gitlab" {
+  #checkov:skip=CKV2_AWS_57:a GitLab project access token is rotated in GitLab, which then writes the new value here
+  count = local.proposals ? 1 : 0
+
+  name                    = var.gitlab_secret_name
+  description             = "GitLab project access token the smgitops controller opens proposals with (the plain string)"
   kms_key_id              = aws_kms_key.controller.arn
   recovery_window_in_days = 7
   tags                    = var.tags

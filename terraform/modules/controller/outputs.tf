@@ -48,6 +48,11 @@ output "git_secret_arn" {
   value       = aws_secretsmanager_secret.git.arn
 }
 
+output "gitlab_secret_arn" {
+  description = "ARN of the GitLab token's secret (null without proposals); set its value (the token) outside Terraform."
+  value       = one(aws_secretsmanager_secret.gitlab[*].arn)
+}
+
 output "log_group_name" {
   description = "Name of the controller's log group."
   value       = aws_cloudwatch_log_group.controller.name

@@ -139,6 +139,24 @@ variable "git_secret_name" {
   default     = "smgitops-git"
 }
 
+variable "gitlab_url" {
+  description = "GitLab's URL (or its /api/v4 root) where the controller opens proposals; empty: no proposals."
+  type        = string
+  default     = ""
+}
+
+variable "gitlab_project" {
+  description = "The GitLab project holding the desired state (id or group/name); empty: no proposals."
+  type        = string
+  default     = ""
+}
+
+variable "gitlab_secret_name" {
+  description = "Name of the Secrets Manager secret, created only with gitlab_url and gitlab_project, holding the GitLab project access token (the plain string); its value is set outside Terraform."
+  type        = string
+  default     = "smgitops-gitlab"
+}
+
 variable "tags" {
   description = "Tags for every resource."
   type        = map(string)

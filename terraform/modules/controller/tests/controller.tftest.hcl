@@ -1,6 +1,7 @@
 # The controller's account: the queue has a dead-letter queue, only EventBridge rules of this bus may send to
 # it, the bus admits the organisation's accounts and no others, and the one `*` in a policy this module writes
-# is ECR's login, which AWS cannot scope.
+# is ECR's login, which AWS cannot scope. Proposals (GitLab URL, project and token secret) reach the task only when
+# turned on.
 
 mock_provider "aws" {
   mock_data "aws_caller_identity" {
@@ -116,4 +117,85 @@ run "refuses_a_task_trust_naming_an_account" {
   }
 
   expect_failures = [aws_iam_role.task]
+}
+
+run "proposals_are_off_by_default" {
+  command = apply
+
+  assert {
+    condition     = length(aws_secretsmanager_secret.gitlab) == 0 && output.gitlab_secret_arn == null
+    error_message = "without gitlab_url and gitlab_project there is no GitLab secret"
+  }
+
+  assert {
+    condition     = !contains(keys(one(jsondecode(aws_ecs_task_definition.controller.container_definitions))), "environment")
+    error_message = "the task definition has no environment, so no SMGITOPS_GITLAB_* variable"
+  }
+
+  assert {
+    condition     = [for secret in one(jsondecode(aws_ecs_task_definition.controller.container_definitions)).secrets : secret.name] == ["SMGITOPS_GIT_USERNAME", "SMGITOPS_GIT_PASSWORD"]
+    error_message = "the task gets the git credentials and no GitLab token"
+  }
+
+  assert {
+    condition     = !strcontains(aws_iam_role_policy.execution.policy, "ReadGitLabSecret")
+    error_message = "the execution role reads no GitLab secret"
+  }
+}
+
+run "proposals_pass_the_project_and_the_token_to_the_task" {
+  command = apply
+
+  variables {
+    gitlab_url     = "https://gitlab.example.com"
+    gitlab_project = "acme/ml-fleet"
+  }
+
+  override_resource {
+    target = aws_secretsmanager_secret.gitlab
+    values = { arn = "arn:aws:secretsmanager:us-east-1:111111111111:secret:smgitops-gitlab-GhIjKl" }
+  }
+
+  assert {
+    condition = one(jsondecode(aws_ecs_task_definition.controller.container_definitions)).environment == [
+      { name = "SMGITOPS_GITLAB_URL", value = "https://gitlab.example.com" },
+      { name = "SMGITOPS_GITLAB_PROJECT", value = "acme/ml-fleet" },
+    ]
+    error_message = "the task gets the GitLab URL and project in its environment"
+  }
+
+  assert {
+    condition = contains(one(jsondecode(aws_ecs_task_definition.controller.container_definitions)).secrets, {
+      name = "SMGITOPS_GITLAB_TOKEN", valueFrom = aws_secretsmanager_secret.gitlab[0].arn
+    })
+    error_message = "the task gets the token from the GitLab secret"
+  }
+
+  assert {
+    condition     = aws_secretsmanager_secret.gitlab[0].name == "smgitops-gitlab" && aws_secretsmanager_secret.gitlab[0].kms_key_id == aws_kms_key.controller.arn
+    error_message = "the GitLab secret is encrypted with the module's key"
+  }
+
+  assert {
+    condition = [
+      for statement in jsondecode(aws_iam_role_policy.execution.policy).Statement : statement.Resource
+      if statement.Action == "secretsmanager:GetSecretValue"
+    ] == [aws_secretsmanager_secret.git.arn, aws_secretsmanager_secret.gitlab[0].arn]
+    error_message = "the execution role reads the git secret and the GitLab secret, nothing else"
+  }
+
+  assert {
+    condition     = output.gitlab_secret_arn == aws_secretsmanager_secret.gitlab[0].arn
+    error_message = "the secret's ARN is an output, to set its value"
+  }
+}
+
+run "refuses_a_gitlab_url_without_a_project" {
+  command = plan
+
+  variables {
+    gitlab_url = "https://gitlab.example.com"
+  }
+
+  expect_failures = [aws_ecs_task_definition.controller]
 }
