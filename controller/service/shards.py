@@ -1,17 +1,17 @@
 """Replicas split the work: each shard (an environment, or the registry's approvals) under its own lease.
 
 The loop starts one `ShardKeeper` when it has a lease table. With `--shard-by none` (the default) there is one
-shard, `WHOLE`, whose lease is the item `<lease name>` itself: every replica wants it, one holds it, the others
-stand by. With `--shard-by environment` the shards are the environments and `registry`; every tick each
-replica heartbeats its entry in the members item (`<lease name>/members`, one map of holder → expiry, read
-back by the same update), computes its share of the shards by rendezvous hashing over the live members (every
-replica computes the same split from the same members, and a member that joins or dies moves only its own
-shards), takes or renews the lease `<lease name>/<shard>` of every shard in its share (a conditional put:
-free, expired or already its own), and releases the shards no longer in its share so their new owner takes
-them at its next tick. A shard the loop is writing to is never released mid-write: it is marked leaving (the
-write stops between batches) and released at the next tick after the write ends. SQS hands an event to one
-replica: the keys it names in shards that replica does not hold are forwarded (`forward`) to their holders
-through the shard leases' pending sets, and come out of the holders' next renewal (`take_forwarded`).
+shard, `WHOLE`, whose lease is the item `<lease name>` itself: every replica wants it, one holds it, the
+others stand by. With `--shard-by environment` the shards are the environments and `registry`; every tick each
+replica heartbeats its entry in the members item (`controller.service.members`), computes its share of the
+shards by rendezvous hashing over the live members (every replica computes the same split from the same
+members, and a member that joins or dies moves only its own shards), takes or renews the lease
+`<lease name>/<shard>` of every shard in its share (a conditional put: free, expired or already its own), and releases
+the shards no longer in its share so their new owner takes them at its next tick. A shard the loop is writing
+to is never released mid-write: it is marked leaving (the write stops between batches) and released at the
+next tick after the write ends. SQS hands an event to one replica: the keys it names in shards that replica
+does not hold are forwarded (`forward`) to their holders through the shard leases' pending sets, and come out
+of the holders' next renewal (`take_forwarded`).
 """
 
 from __future__ import annotations
@@ -22,14 +22,14 @@ from collections.abc import Callable, Collection, Iterable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
-from controller.aws.errors import describe, error_code
+from controller.aws.errors import describe
 from controller.desired.model import REGISTRY, DesiredState
-from controller.service.lease import CONDITION_FAILED, SYSTEM_CLOCK, Clock, Lease
+from controller.service.lease import SYSTEM_CLOCK, Clock, Lease
 from controller.service.logging import get_logger
+from controller.service.members import Membership
 
 WHOLE = ""
 """The one shard of an unsharded controller: everything, under the lease item named after the lease."""
-SHARD_BY = ("none", "environment")
 
 log = get_logger("smgitops.lease")
 
@@ -58,83 +58,6 @@ def owner(shard: str, members: Collection[str]) -> str:
 
 def _score(member: str, shard: str) -> bytes:
     return hashlib.sha256(f"{member}\0{shard}".encode()).digest()
-
-
-class Membership:
-    """This replica's entry in the members item; `heartbeat()` renews it and returns the live members."""
-
-    def __init__(
-        self, dynamodb: Any, *, table: str, lease_name: str, holder: str, duration: float, clock: Clock = SYSTEM_CLOCK
-    ) -> None:
-        self.dynamodb = dynamodb
-        self.table = table
-        self.item = f"{lease_name}/members"
-        self.holder = holder
-        self.duration = duration
-        self.clock = clock
-
-    def heartbeat(self) -> tuple[str, ...]:
-        now = self.clock.wall()
-        until = {"N": f"{now + self.duration:.3f}"}
-        try:
-            members = self._renew(until)
-        except Exception as error:
-            if error_code(error) != "ValidationException":  # the item (its map) does not exist yet
-                raise
-            members = self._create(until)
-        expiries = {member: float(value["N"]) for member, value in members.items()}
-        for member, expiry in expiries.items():
-            if expiry < now - self.duration:
-                self._forget(member, members[member])
-        return tuple(sorted(member for member, expiry in expiries.items() if expiry > now))
-
-    def leave(self) -> None:
-        """Remove this replica's entry (on SIGTERM), so the others rebalance at once; never raises."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table, Key={"name": {"S": self.item}},
-                UpdateExpression="REMOVE members.#member", ConditionExpression="attribute_exists(members)",
-                ExpressionAttributeNames={"#member": self.holder},
-            )
-        except Exception as error:
-            if error_code(error) != CONDITION_FAILED:
-                log.warning("leaving the members failed", error=describe(error))
-
-    def _renew(self, until: dict[str, str]) -> dict[str, Any]:
-        answer = self.dynamodb.update_item(
-            TableName=self.table,
-            Key={"name": {"S": self.item}},
-            UpdateExpression="SET members.#member = :until",
-            ExpressionAttributeNames={"#member": self.holder},
-            ExpressionAttributeValues={":until": until},
-            ReturnValues="ALL_NEW",
-        )
-        return answer["Attributes"]["members"]["M"]
-
-    def _create(self, until: dict[str, str]) -> dict[str, Any]:
-        try:
-            self.dynamodb.put_item(
-                TableName=self.table,
-                Item={"name": {"S": self.item}, "members": {"M": {self.holder: until}}},
-                ConditionExpression="attribute_not_exists(members)",
-            )
-        except Exception as error:
-            if error_code(error) != CONDITION_FAILED:
-                raise
-            return self._renew(until)  # another replica created it first
-        return {self.holder: until}
-
-    def _forget(self, member: str, expiry: dict[str, str]) -> None:
-        """Drop a long-dead member's entry, unless it came back meanwhile."""
-        try:
-            self.dynamodb.update_item(
-                TableName=self.table, Key={"name": {"S": self.item}},
-                UpdateExpression="REMOVE members.#member", ConditionExpression="members.#member = :expiry",
-                ExpressionAttributeNames={"#member": member}, ExpressionAttributeValues={":expiry": expiry},
-            )
-        except Exception as error:
-            if error_code(error) != CONDITION_FAILED:
-                log.warning("forgetting a dead member failed", member=member, error=describe(error))
 
 
 class ShardLeases:
