@@ -14,7 +14,7 @@ from service_fleet import replace
 pytestmark = pytest.mark.aws
 OPTIONS = (
     "--interval", "0.5", "--resync", "1", "--jitter", "0",
-    "--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "2",
+    "--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "10",
 )
 PIPELINE = "churn-batch-inference"
 
@@ -54,14 +54,14 @@ def test_a_drift_notice_is_sent_once_across_a_leader_change_and_a_restart(fleet)
     assert len(drift_notices(first)) == 1, "one notice per (object, revision), not one per reconcile"
 
     first.process.kill()  # no release: the standby takes over when the lease expires
-    taken = second.wait_for("leading: this replica writes now", timeout=30)
+    taken = second.wait_for("leading: this replica writes now", timeout=90)
     full_reconciles_after(second, taken["at"], 3)
     assert second.events("reconciled", scope="full", outcome="held"), "the new leader saw the same drift"
     assert drift_notices(second) == [], "the new leader sent the notice again"
 
     assert second.stop() == 0
     restarted = fleet.start(*OPTIONS, "--holder", "replica-c", name="replica-c")
-    led = restarted.wait_for("leading: this replica writes now", timeout=30)
+    led = restarted.wait_for("leading: this replica writes now", timeout=90)
     full_reconciles_after(restarted, led["at"], 3)
     assert drift_notices(restarted) == [], "the restarted controller sent the notice again"
 

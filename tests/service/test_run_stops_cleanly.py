@@ -12,7 +12,7 @@ from controller.engine.reconcile import make_plan
 
 pytestmark = pytest.mark.aws
 
-LEASE = ("--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "3")
+LEASE = ("--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "10")
 
 
 def plan_now(fleet):

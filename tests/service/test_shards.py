@@ -7,9 +7,10 @@ from __future__ import annotations
 import itertools
 
 import pytest
+from test_lease import DrivenClock
 
 from controller.desired.model import Account
-from controller.service.lease import Clock, Lease
+from controller.service.lease import Lease
 from controller.service.shards import ShardLeases, owner, share
 
 pytestmark = pytest.mark.aws
@@ -18,22 +19,6 @@ REGISTRY = Account("111111111111", "us-east-1", "arn:aws:iam::111111111111:role/
 TABLE = "smgitops-lease"
 SHARDS = ("dev", "staging", "prod", "registry")
 DURATION = 30.0
-
-
-class DrivenClock(Clock):
-    """Time moves only when the test says so."""
-
-    def __init__(self) -> None:
-        self.now = 1_800_000_000.0
-
-    def wall(self) -> float:
-        return self.now
-
-    def monotonic(self) -> float:
-        return self.now
-
-    def advance(self, seconds: float) -> None:
-        self.now += seconds
 
 
 def test_every_replica_computes_the_same_split_and_a_join_or_death_moves_only_its_own_shards():
