@@ -2,7 +2,8 @@
 registry, each shard held by exactly one; one is killed (no chance to release) and its shards move to the
 survivors, whose new owner corrects a console change in a moved shard when its event arrives: that owner
 reads no queue, so the event reaches the other survivor, which forwards its keys; and no shard was ever
-written by two replicas during overlapping terms.
+written by two replicas during overlapping terms. Then one survivor stops (SIGTERM): the last one takes
+everything.
 
 The no-double-writer check reads every replica's log: each `change applied` (with its environment, the shard)
 must fall inside a term of that replica on that shard (from the `shards held` line that gained it to the one
@@ -177,9 +178,12 @@ def test_three_replicas_split_the_shards_and_a_dead_ones_move_without_two_writer
     )
     assert wall(fixed) > killed
 
-    for replica in survivors:
-        assert replica.stop() == 0
-    ended = {replica.name: float("inf") for replica in survivors} | {victim: killed}
+    assert receiver.stop() == 0  # SIGTERM: it releases its shards and leaves, the last one takes them at once
+    stopped = time.time()
+    wait_for_split([new_owner], {heir: sorted(SHARDS)}, timeout=60)
+    converged(new_owner)
+    assert new_owner.stop() == 0
+    ended = {heir: float("inf"), receiver.name: stopped, victim: killed}
     judged = assert_one_writer_per_shard(replicas, ended)
     assert judged > 10, "the fleet was created and corrected through these replicas"
     writers = {line["environment"] for replica in replicas for line in replica.events("change applied")}
