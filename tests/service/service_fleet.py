@@ -197,3 +197,47 @@ def replace(pattern: str, replacement: str) -> Callable[[str], str]:
         return edited
 
     return change
+
+
+PIPELINE = "churn-batch-inference"
+"""The example's batch inference pipeline of churn, deployed in every environment."""
+
+
+def edit_in_the_console(fleet: Fleet, environment: str) -> None:
+    """Change `PIPELINE`'s role in `environment` by hand, as someone in the console would."""
+    target = fleet.state.environments[environment].target
+    sagemaker = fleet.clients.client("sagemaker", target)
+    described = sagemaker.describe_pipeline(PipelineName=PIPELINE)
+    sagemaker.update_pipeline(
+        PipelineName=PIPELINE,
+        PipelineDefinition=described["PipelineDefinition"],
+        PipelineDescription=described["PipelineDescription"],
+        RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
+    )
+
+
+def package_state_change(fleet: Fleet, *, group: str, version: int, status: str) -> dict[str, Any]:
+    """The `SageMaker Model Package State Change` event EventBridge delivers for a version of `group`."""
+    registry = fleet.state.registry
+    arn = f"arn:aws:sagemaker:{registry.region}:{registry.account}:model-package/{group}/{version}"
+    return {
+        "version": "0",
+        "id": "8f0c2b6e-0d1f-4c6a-9a3e-1b2c3d4e5f60",
+        "detail-type": "SageMaker Model Package State Change",
+        "source": "aws.sagemaker",
+        "account": registry.account,
+        "region": registry.region,
+        "resources": [arn],
+        "detail": {
+            "ModelPackageGroupName": group,
+            "ModelPackageVersion": version,
+            "ModelPackageArn": arn,
+            "ModelApprovalStatus": status,
+        },
+    }
+
+
+def send(fleet: Fleet, event: dict[str, Any] | str) -> None:
+    """Put `event` (or a raw message body) on the controller's queue."""
+    body = event if isinstance(event, str) else json.dumps(event)
+    fleet.clients.client("sqs", QUEUE_ACCOUNT).send_message(QueueUrl=fleet.queue_url, MessageBody=body)

@@ -9,28 +9,13 @@ same drift at the new revision is announced once more. What was sent is kept in 
 from __future__ import annotations
 
 import pytest
-from service_fleet import replace
+from service_fleet import PIPELINE, edit_in_the_console, replace
 
 pytestmark = pytest.mark.aws
 OPTIONS = (
     "--interval", "0.5", "--resync", "1", "--jitter", "0",
     "--lease-table", "smgitops-lease", "--create-lease-table", "--lease-duration", "10",
 )
-PIPELINE = "churn-batch-inference"
-
-
-def edit_in_the_console(fleet) -> None:
-    target = fleet.state.environments["prod"].target
-    sagemaker = fleet.clients.client("sagemaker", target)
-    described = sagemaker.describe_pipeline(PipelineName=PIPELINE)
-    sagemaker.update_pipeline(
-        PipelineName=PIPELINE,
-        PipelineDefinition=described["PipelineDefinition"],
-        PipelineDescription=described["PipelineDescription"],
-        RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
-    )
-
-
 def drift_notices(process) -> list[dict]:
     return process.events("notification sent", address=f"prod/pipeline/{PIPELINE}", notification="drift-detected")
 
@@ -48,7 +33,7 @@ def test_a_drift_notice_is_sent_once_across_a_leader_change_and_a_restart(fleet)
     second = fleet.start(*OPTIONS, "--holder", "replica-b", name="replica-b")
     second.wait_for("standing by: another replica holds the lease", timeout=60)
 
-    edit_in_the_console(fleet)
+    edit_in_the_console(fleet, "prod")
     first.wait_for("notification sent", notification="drift-detected", after=applied["at"], timeout=60)
     full_reconciles_after(first, first.lines[-1]["at"], 2)
     assert len(drift_notices(first)) == 1, "one notice per (object, revision), not one per reconcile"

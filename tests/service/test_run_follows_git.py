@@ -8,7 +8,7 @@ import json
 import time
 
 import pytest
-from service_fleet import QUEUE_ACCOUNT, replace
+from service_fleet import package_state_change, replace, send
 
 from controller.aws import console
 
@@ -109,28 +109,3 @@ def test_a_console_approval_is_reverted_by_its_event_within_seconds(fleet):
     controller.wait_for("event dropped: it touches nothing git declares", detail_type="Something Else")
     controller.wait_for("dropped a message that is not an event")
     assert controller.stop() == 0
-
-
-def package_state_change(fleet, *, group: str, version: int, status: str) -> dict:
-    registry = fleet.state.registry
-    arn = f"arn:aws:sagemaker:{registry.region}:{registry.account}:model-package/{group}/{version}"
-    return {
-        "version": "0",
-        "id": "8f0c2b6e-0d1f-4c6a-9a3e-1b2c3d4e5f60",
-        "detail-type": "SageMaker Model Package State Change",
-        "source": "aws.sagemaker",
-        "account": registry.account,
-        "region": registry.region,
-        "resources": [arn],
-        "detail": {
-            "ModelPackageGroupName": group,
-            "ModelPackageVersion": version,
-            "ModelPackageArn": arn,
-            "ModelApprovalStatus": status,
-        },
-    }
-
-
-def send(fleet, event) -> None:
-    body = event if isinstance(event, str) else json.dumps(event)
-    fleet.clients.client("sqs", QUEUE_ACCOUNT).send_message(QueueUrl=fleet.queue_url, MessageBody=body)

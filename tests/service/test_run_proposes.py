@@ -4,10 +4,8 @@ logged without the token and tried again at the next resync, and the controller 
 
 from __future__ import annotations
 
-import json
-
 import pytest
-from service_fleet import EXAMPLE, QUEUE_ACCOUNT
+from service_fleet import EXAMPLE, package_state_change, send
 
 from controller.aws.emulator import register_version
 
@@ -19,22 +17,8 @@ DEV = "desired_state/dev/churn.yaml"
 def registered(fleet, version: int) -> dict:
     """Training registers `version` of churn (mse 4.0: within dev's 12) and EventBridge says so."""
     registry = fleet.state.registry
-    arn = register_version(fleet.clients, registry, group="churn", number=version, bucket="registry-models")
-    return {
-        "version": "0",
-        "id": "5b1f6a2c-9d3e-4f70-8a21-c0ffee000010",
-        "detail-type": "SageMaker Model Package State Change",
-        "source": "aws.sagemaker",
-        "account": registry.account,
-        "region": registry.region,
-        "resources": [arn],
-        "detail": {
-            "ModelPackageGroupName": "churn",
-            "ModelPackageVersion": version,
-            "ModelPackageArn": arn,
-            "ModelApprovalStatus": "PendingManualApproval",
-        },
-    }
+    register_version(fleet.clients, registry, group="churn", number=version, bucket="registry-models")
+    return package_state_change(fleet, group="churn", version=version, status="PendingManualApproval")
 
 
 def test_a_registered_version_is_proposed_and_a_failure_is_retried(fleet, gitlab_api, monkeypatch):
@@ -47,7 +31,7 @@ def test_a_registered_version_is_proposed_and_a_failure_is_retried(fleet, gitlab
     controller.wait_for("reconciled", scope="full", outcome="applied", timeout=120)
 
     event = registered(fleet, 10)
-    fleet.clients.client("sqs", QUEUE_ACCOUNT).send_message(QueueUrl=fleet.queue_url, MessageBody=json.dumps(event))
+    send(fleet, event)
     failed = controller.wait_for("proposal failed; tried again at the next resync", timeout=60)
     assert failed["environment"] == "dev" and "404 File Not Found" in failed["error"]
 

@@ -20,8 +20,7 @@ import time
 from datetime import datetime
 
 import pytest
-from service_fleet import QUEUE_ACCOUNT
-from test_notified_once import PIPELINE
+from service_fleet import PIPELINE, edit_in_the_console, send
 
 from controller.service import events
 from controller.service.shards import owner, share
@@ -66,18 +65,6 @@ def wait_for_holder(replicas, shard: str, timeout: float = 120.0):
         time.sleep(0.5)
 
 
-def edit_in_the_console(fleet, environment: str) -> None:
-    target = fleet.state.environments[environment].target
-    sagemaker = fleet.clients.client("sagemaker", target)
-    described = sagemaker.describe_pipeline(PipelineName=PIPELINE)
-    sagemaker.update_pipeline(
-        PipelineName=PIPELINE,
-        PipelineDefinition=described["PipelineDefinition"],
-        PipelineDescription=described["PipelineDescription"],
-        RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
-    )
-
-
 def send_console_event(fleet, environment: str) -> None:
     target = fleet.state.environments[environment].target
     event = {
@@ -88,7 +75,7 @@ def send_console_event(fleet, environment: str) -> None:
             "userIdentity": {"arn": f"arn:aws:sts::{target.account}:assumed-role/Admin/dana"},
         },
     }
-    fleet.clients.client("sqs", QUEUE_ACCOUNT).send_message(QueueUrl=fleet.queue_url, MessageBody=json.dumps(event))
+    send(fleet, event)
 
 
 def converged(replica, timeout: float = 240.0) -> dict:
