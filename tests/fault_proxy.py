@@ -1,4 +1,5 @@
-"""An HTTP proxy in front of the emulator that fails chosen AWS calls the way AWS does (a 500 InternalFailure).
+"""An HTTP proxy in front of the emulator that fails chosen AWS calls the way AWS does (a 500 InternalFailure, or
+a 400 ThrottlingException).
 
 The controller meets the fault exactly as it would meet AWS's: through its own clients and retry mode. Every
 call is named by its operation (`PutRule`, `TagResource`, `POST /schedules/churn`) and recorded in order, so a
@@ -21,6 +22,7 @@ from urllib.parse import parse_qs, unquote
 from controller.aws.calls import classify_operation
 
 INTERNAL_ERROR = b'{"__type": "InternalFailure", "message": "We encountered an internal error."}'
+THROTTLED = b'{"__type": "ThrottlingException", "message": "Rate exceeded"}'
 NOT_WRITES = {"AssumeRole", "GetCallerIdentity", "ReceiveMessage", "Publish"}
 
 
@@ -29,6 +31,8 @@ class Call:
     operation: str
     text: str
     """The request line and body, URL-decoded: where a test looks for an object's name."""
+    service: str = ""
+    """The JSON protocol's service prefix of `X-Amz-Target` (`SageMaker`, `AWSEvents`), else empty."""
 
     @property
     def write(self) -> bool:
@@ -50,7 +54,8 @@ class Call:
 
 
 Decision = str | None
-"""None forwards the call, `fail` answers it with a 500, `hold` leaves it unanswered until `release()`."""
+"""None forwards the call, `fail` answers it with a 500, `throttle` with AWS's 400 ThrottlingException, `hold` leaves
+it unanswered until `release()`."""
 
 
 class FaultProxy(ThreadingHTTPServer):
@@ -125,8 +130,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.server.released.wait()
             self.close_connection = True
             return
-        if decision == "fail":
-            self._reply(500, {"Content-Type": "application/x-amz-json-1.1"}, INTERNAL_ERROR)
+        if decision in ("fail", "throttle"):
+            status, body = (500, INTERNAL_ERROR) if decision == "fail" else (400, THROTTLED)
+            self._reply(status, {"Content-Type": "application/x-amz-json-1.1"}, body)
             return
         with self.server.around(call) if self.server.around else nullcontext():
             self._pass_on(body)
@@ -160,7 +166,8 @@ class _Handler(BaseHTTPRequestHandler):
 def _call_of(method: str, path: str, target: str | None, body: bytes) -> Call:
     text = unquote(f"{path} {body.decode(errors='replace')}")
     if target:
-        return Call(target.rsplit(".", 1)[-1], text)
+        service, _, operation = target.rpartition(".")
+        return Call(operation, text, service.split("_", 1)[0])
     action = parse_qs(body.decode(errors="replace")).get("Action") if method == "POST" else None
     if action:
         return Call(action[0], text)
