@@ -5,11 +5,11 @@ reads no queue, so the event reaches the other survivor, which forwards its keys
 written by two replicas during overlapping terms. Then one survivor stops (SIGTERM): the last one takes
 everything.
 
-The no-double-writer check reads every replica's log: each `change applied` (with its environment, the shard)
-must fall inside a term of that replica on that shard (from the `shards held` line that gained it to the one
-that lost it, or the kill), and a write by one replica after another's write to the same shard must belong to
-a term that began after that earlier write: the lease changed hands in between. Leases last 10 s: nothing
-here depends on how fast the processes run, only on waiting for conditions.
+The no-double-writer check reads every replica's log: each `change applied` (with its environment, the shard) must
+fall inside a term of that replica on that shard (from the `shards held` line that gained it to its `shard released`
+line, or the `shards held` line that lost it, or the kill), and a write by one replica after another's write to the
+same shard must belong to a term that began after that earlier write: the lease changed hands in between. Leases
+last 10 s: nothing here depends on how fast the processes run, only on waiting for conditions.
 """
 
 from __future__ import annotations
@@ -87,14 +87,20 @@ def converged(replica, timeout: float = 240.0) -> dict:
 
 
 def terms(replica, *, ended: float) -> dict[str, list[tuple[float, float]]]:
-    """(start, end) wall times of each shard's terms in this replica's log; an open term ends at `ended`."""
+    """(start, end) wall times of each shard's terms in this replica's log; an open term ends at `ended`. A term
+    ends when the shard stops being held: at its `shard released` line when the replica gave it up (a shard
+    given up during a write stays leased, and is released, once that write has finished), else at the `shards
+    held` line that lost it."""
     found: dict[str, list[tuple[float, float]]] = {shard: [] for shard in SHARDS}
     began: dict[str, float] = {}
+    released = sorted((wall(line), line["shard"]) for line in replica.events("shard released"))
     for line in replica.events("shards held"):
         for shard in line["gained"]:
             began[shard] = wall(line)
         for shard in line["lost"]:
-            found[shard].append((began.pop(shard), wall(line)))
+            lost = wall(line)
+            end = next((at for at, name in released if name == shard and at >= lost), lost)
+            found[shard].append((began.pop(shard), end))
     for shard, start in began.items():
         found[shard].append((start, ended))
     return found
