@@ -36,6 +36,9 @@ from counting_emulator import EmulatorProcess
 from fleet import write_fleet
 from measure import request_summary, run
 
+from controller.aws.console import edit_schedule
+from controller.kinds.schedule import group_name
+
 RESULTS = Path(__file__).resolve().parent / "results"
 STATS = re.compile(r"^(cheap|full) resyncs: (\d+), (\d+) reads for (\d+) managed objects: ([-\d.]+)", re.M)
 
@@ -139,11 +142,12 @@ def revert_times(
     try:
         _wait(lambda: log.read_text().count('"reconciled"') > 0, process, log, "the first resync")
         with smgitops_side.new_clients(server.url) as clients:
-            scheduler, name, group, original = _a_schedule(clients, root)
-            edited = {key: original[key] for key in _UPDATABLE if key in original}
+            target, group, name = _a_schedule(root)
+            scheduler = clients.client("scheduler", target)
+            original = scheduler.get_schedule(Name=name, GroupName=group)
             seconds = []
             for round_ in range(reverts):
-                scheduler.update_schedule(**edited | {"ScheduleExpression": f"cron({round_} 7 * * ? *)"})
+                edit_schedule(clients, target, group=group, name=name, ScheduleExpression=f"cron({round_} 7 * * ? *)")
                 changed = time.perf_counter()
                 _wait(
                     lambda: _expression(scheduler, name, group) == original["ScheduleExpression"],
@@ -160,32 +164,11 @@ def revert_times(
         process.wait(timeout=60)
 
 
-_UPDATABLE = (
-    "Name",
-    "GroupName",
-    "ScheduleExpression",
-    "ScheduleExpressionTimezone",
-    "FlexibleTimeWindow",
-    "Target",
-    "State",
-    "Description",
-    "StartDate",
-    "EndDate",
-    "ActionAfterCompletion",
-)
-
-
-def _a_schedule(clients, root: Path):
+def _a_schedule(root: Path):
+    """(account, group, name) of the first staging deployment's schedule (named after its batch pipeline)."""
     state = smgitops_side.load_state(root)
     deployment = next(d for d in state.deployments if d.environment == "staging")
-    environment = state.environments["staging"]
-    scheduler = clients.client("scheduler", environment.target)
-    for page in scheduler.get_paginator("list_schedules").paginate():
-        for summary in page["Schedules"]:
-            if deployment.model in summary["Name"]:
-                found = scheduler.get_schedule(Name=summary["Name"], GroupName=summary["GroupName"])
-                return scheduler, summary["Name"], summary["GroupName"], found
-    raise SystemExit(f"no schedule of {deployment.model} in staging")
+    return state.environments["staging"].target, group_name("staging"), deployment.batch_inference.pipeline
 
 
 def _expression(scheduler, name: str, group: str) -> str:

@@ -48,3 +48,13 @@ def edit_schedule(clients: Clients, target: Target, *, group: str, name: str, **
     request = {key: current[key] for key in SCHEDULE_FIELDS if key in current}
     scheduler.update_schedule(**{**request, **changes})
     return current
+
+
+def edit_pipeline(clients: Clients, target: Target, *, name: str, **changes: Any) -> dict[str, Any]:
+    """Change fields of a pipeline (e.g. RoleArn=...), keeping its definition and description unless given;
+    returns the pipeline as it was."""
+    sagemaker = clients.client("sagemaker", target)
+    current = sagemaker.describe_pipeline(PipelineName=name)
+    request = {key: current[key] for key in ("PipelineDefinition", "PipelineDescription", "RoleArn") if key in current}
+    sagemaker.update_pipeline(PipelineName=name, **{**request, **changes})
+    return current

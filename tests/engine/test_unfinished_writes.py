@@ -20,6 +20,7 @@ from pathlib import Path
 import pytest
 from fault_proxy import Call, FaultProxy, fail_each, fail_from
 
+from controller.aws import console
 from controller.aws.clients import Clients
 from controller.aws.emulator import fake_base_session
 from controller.commands.demo import seed_example
@@ -51,14 +52,8 @@ def console_edit(clients: Clients, state, kind: str, name: str) -> None:
         subscription = sns.list_subscriptions_by_topic(TopicArn=arn)["Subscriptions"][0]
         sns.unsubscribe(SubscriptionArn=subscription["SubscriptionArn"])
     elif kind == "pipeline":
-        sagemaker = clients.client("sagemaker", target)
-        described = sagemaker.describe_pipeline(PipelineName=name)
-        sagemaker.update_pipeline(
-            PipelineName=name,
-            PipelineDefinition=described["PipelineDefinition"],
-            PipelineDescription=described["PipelineDescription"],
-            RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
-        )
+        role = f"arn:aws:iam::{target.account}:role/edited-in-the-console"
+        console.edit_pipeline(clients, target, name=name, RoleArn=role)
     else:
         raise AssertionError(f"no console edit for {kind}")
 

@@ -23,6 +23,7 @@ from collections.abc import Callable, Mapping
 from pathlib import Path
 from typing import Any
 
+from controller.aws import console
 from controller.aws.clients import Clients
 from controller.aws.emulator import Emulator, create_bucket, seed_registry
 from controller.desired.model import Account, DesiredState
@@ -206,14 +207,8 @@ PIPELINE = "churn-batch-inference"
 def edit_in_the_console(fleet: Fleet, environment: str) -> None:
     """Change `PIPELINE`'s role in `environment` by hand, as someone in the console would."""
     target = fleet.state.environments[environment].target
-    sagemaker = fleet.clients.client("sagemaker", target)
-    described = sagemaker.describe_pipeline(PipelineName=PIPELINE)
-    sagemaker.update_pipeline(
-        PipelineName=PIPELINE,
-        PipelineDefinition=described["PipelineDefinition"],
-        PipelineDescription=described["PipelineDescription"],
-        RoleArn=f"arn:aws:iam::{target.account}:role/edited-in-the-console",
-    )
+    role = f"arn:aws:iam::{target.account}:role/edited-in-the-console"
+    console.edit_pipeline(fleet.clients, target, name=PIPELINE, RoleArn=role)
 
 
 def package_state_change(fleet: Fleet, *, group: str, version: int, status: str) -> dict[str, Any]:
