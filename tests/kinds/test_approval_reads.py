@@ -9,6 +9,8 @@ import dataclasses
 import pytest
 from helpers import converge, copies, only
 
+from controller.aws import console
+from controller.aws.emulator import seed_registry
 from controller.commands.demo import seed_example
 from controller.engine.reconcile import make_plan
 from controller.kinds import approval
@@ -24,16 +26,8 @@ def registry(aws, example_state):
     state = copies(example_state, 3)
     seed_example(aws, state)
     converge(state, aws, "approval")
-    sagemaker = aws.client("sagemaker", state.registry)
-    sagemaker.create_model_package_group(ModelPackageGroupName="undeclared")
-    arn = sagemaker.create_model_package(
-        ModelPackageGroupName="undeclared", ModelPackageDescription="by hand",
-        InferenceSpecification={
-            "Containers": [{"Image": "123456789012.dkr.ecr.us-east-1.amazonaws.com/model:1"}],
-            "SupportedContentTypes": ["text/csv"], "SupportedResponseMIMETypes": ["text/csv"],
-        },
-    )["ModelPackageArn"]
-    sagemaker.update_model_package(ModelPackageArn=arn, ModelApprovalStatus="Approved")
+    seed_registry(aws, state.registry, group="undeclared", versions=1, bucket="registry-models")
+    console.set_approval(aws, state.registry, group="undeclared", version=1)
     return dataclasses.replace(state, revision="rev2")
 
 
