@@ -41,6 +41,25 @@ def quiet_request_log() -> None:
         werkzeug_logger.setLevel(logging.WARNING)
 
 
+def route_without_rescanning() -> None:
+    """moto's server finds the service of every request under one global lock, and on the way lists its own
+    package directory (`list_of_moto_modules`: a listdir and ~150 isdir calls). Under concurrent requests that
+    lock, not the emulated services, bounds how fast the emulator answers; AWS has no such bottleneck. The
+    directory does not change while the server runs, so list it once. Idempotent."""
+    from moto import backends
+
+    listed = backends.list_of_moto_modules
+    if getattr(listed, "listed_once", False):
+        return
+    modules = tuple(listed())
+
+    def list_of_moto_modules() -> tuple[str, ...]:
+        return modules
+
+    list_of_moto_modules.listed_once = True  # type: ignore[attr-defined]
+    backends.list_of_moto_modules = list_of_moto_modules  # type: ignore[assignment]
+
+
 def behave_like_aws() -> None:
     """Where moto answers differently from AWS in a way the controller relies on, make it answer as AWS does:
     UpdatePipeline moves the pipeline's LastModifiedTime (the service's cheap resync compares it). Idempotent."""
@@ -69,6 +88,7 @@ class Emulator:
 
     def start(self) -> Emulator:
         quiet_request_log()
+        route_without_rescanning()
         behave_like_aws()
         self._server.start()
         host, port = self._server.get_host_and_port()
