@@ -9,13 +9,17 @@ policy statement that lets EventBridge (`events.amazonaws.com`, from the same ac
 create and corrected on every update.
 
 Reads, per environment: ListTopics and one Resource Groups Tagging API GetResources (the topics tagged as
-managed for this environment: how an orphan is found without reading the tags of every topic in the account),
-then ListTagsForResource and ListSubscriptionsByTopic for each topic git declares or that call returned. The
-tagging index can lag behind a fresh tag, which is why a declared topic's tags are always read directly; an
-orphan whose tags have not reached the index yet is found one reconcile later. In the service, a topic whose
-tags in that index did not move is not read again (a subscription changed by hand is found by its event or
-the next full read). The topic policy is not read
-(a third read per topic): a console edit of it is not reported and is corrected at the next update.
+managed for this environment, with all their tags: how an orphan is found without reading the tags of every
+topic in the account), then ListSubscriptionsByTopic for each topic git declares or that call returned, and
+ListTagsForResource unless the index already settles it. The index can lag behind a fresh tag, so its tags are
+trusted only to say "nothing to do": a declared topic the index lists as managed here, whose subscriptions
+match git and whose recorded spec hash is git's, takes its tags from the index (fresher tags could only turn
+that into a held conflict or a tag-only finish, never into a write of subscriptions). Every other topic, so
+every topic a plan would change, delete or report, has its tags read directly. An orphan whose tags have not
+reached the index yet is found one reconcile later. In the service, a topic whose tags in that index did not
+move is not read again (a subscription changed by hand is found by its event or the next full read). The topic
+policy is not read (a third read per topic): a console edit of it is not reported and is corrected at the next
+update.
 
 Email subscriptions still pending confirmation (SubscriptionArn `PendingConfirmation`) count as present, so an
 address is never subscribed twice while its owner has not clicked the link. A pending subscription cannot be
@@ -124,8 +128,10 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         emails = _emails(declared.get(name))
         stamp = (tuple(sorted(managed[name].items())), emails) if name in managed else None
         arn = existing[name]
+        settles = managed.get(name) if name in declared else None
         return described(
-            scope.memory, name, stamp, lambda: _read_topic(sns, scope.environment, arn, declared_emails=emails)
+            scope.memory, name, stamp,
+            lambda: _read_topic(sns, scope.environment, arn, declared=declared.get(name), indexed_tags=settles),
         )
 
     return [live for live in clients.map(scope.target, read_one, sorted(candidates)) if live is not None]
@@ -151,15 +157,40 @@ def _managed_topics(clients: Any, scope: ReadScope) -> dict[str, dict[str, str]]
     return {item["ResourceARN"].rsplit(":", 1)[1]: tags_to_dict(item.get("Tags")) for item in mappings}
 
 
-def _read_topic(sns: Any, environment: str, arn: str, *, declared_emails: frozenset[str]) -> Live | None:
+def _read_topic(
+    sns: Any,
+    environment: str,
+    arn: str,
+    *,
+    declared: Mapping[str, Any] | None,
+    indexed_tags: Mapping[str, str] | None,
+) -> Live | None:
+    """The topic's subscriptions, with its tags from the index when they settle that nothing is to be done
+    (see the module's docstring), else read directly."""
+    emails = _emails(declared)
     try:
-        tags = tags_to_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
         subscriptions = paginate(sns, "list_subscriptions_by_topic", "Subscriptions", TopicArn=arn)
+        if indexed_tags is not None:
+            live = live_topic(arn, indexed_tags, subscriptions, environment=environment, declared_emails=emails)
+            if _nothing_to_do(live, declared):
+                return live
+        tags = tags_to_dict(sns.list_tags_for_resource(ResourceArn=arn).get("Tags"))
     except Exception as error:
         if is_not_found(error):
             return None
         raise
-    return live_topic(arn, tags, subscriptions, environment=environment, declared_emails=declared_emails)
+    return live_topic(arn, tags, subscriptions, environment=environment, declared_emails=emails)
+
+
+def _nothing_to_do(live: Live, declared: Mapping[str, Any] | None) -> bool:
+    """Managed, finished, and both its subscriptions and its recorded hash are what git declares."""
+    return (
+        declared is not None
+        and live.managed
+        and not live.pending
+        and dict(live.spec) == dict(declared)
+        and live.applied_hash == spec_hash(declared)
+    )
 
 
 def live_topic(

@@ -28,7 +28,7 @@ from controller.desired.model import (
 from controller.engine.plan import FieldDiff
 from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds import topic
-from controller.kinds.base import MANAGED_TAG, REVISION_TAG, SOURCE_TAG, spec_hash, tags_to_dict
+from controller.kinds.base import MANAGED_TAG, PENDING, REVISION_TAG, SOURCE_TAG, SPEC_HASH_TAG, spec_hash, tags_to_dict
 
 pytestmark = pytest.mark.aws
 
@@ -134,7 +134,8 @@ def test_shared_topic_is_one_resource_declared_by_the_first_file():
     assert shared.spec == {"emails": ["churn-team@example.com", "growth@example.com", "oncall@example.com"]}
 
 
-def test_no_change_plan_makes_two_reads_per_topic_and_two_lists_per_environment(aws):
+def test_no_change_plan_makes_one_read_per_topic_and_two_lists_per_environment(aws):
+    """The tagging index's tags settle a topic in sync with git: its own tags are not read again."""
     state = _fleet()
     converge(state, aws, "topic")
     before = aws.calls.snapshot()
@@ -143,9 +144,30 @@ def test_no_change_plan_makes_two_reads_per_topic_and_two_lists_per_environment(
     assert aws.calls.since(before).by_operation() == {
         "sns:ListTopics": 3,
         "resourcegroupstaggingapi:GetResources": 3,
-        "sns:ListTagsForResource": 3,
         "sns:ListSubscriptionsByTopic": 3,
     }
+
+
+def test_a_topic_the_plan_would_touch_has_its_tags_read_directly(aws, console):
+    """Only "nothing to do" is taken from the index: a changed subscription or an unfinished write is judged on
+    the topic's own tags, read once for that topic alone."""
+    state = _fleet()
+    converge(state, aws, "topic")
+    dev, prod = console(state, "dev"), console(state, "prod")
+    dev.subscribe(TopicArn=_arn(state, "dev", "churn-alerts"), Protocol="email", Endpoint="intruder@example.com")
+    prod.tag_resource(ResourceArn=_arn(state, "prod", "ml-alerts"), Tags=[{"Key": SPEC_HASH_TAG, "Value": PENDING}])
+    before = aws.calls.snapshot()
+    plan = make_plan(state, clients=aws, kinds=TOPIC)
+    found = {change.address: (change.action, change.reason, change.hold) for change in plan.changes}
+    assert found == {
+        "dev/topic/churn-alerts": ("update", "drift", None),
+        "prod/topic/ml-alerts": ("update", "desired-change", None),
+    }
+    assert aws.calls.since(before).by_operation()["sns:ListTagsForResource"] == 2
+    converge(state, aws, "topic")
+    assert _tags(prod, _arn(state, "prod", "ml-alerts"))[SPEC_HASH_TAG] == spec_hash(
+        {"emails": ["churn-team@example.com", "growth@example.com", "oncall@example.com"]}
+    )
 
 
 def test_emails_added_and_removed_in_git_are_subscribed_and_unsubscribed(aws, console):
