@@ -7,11 +7,18 @@ when chosen, so `smgitops validate` stays light (no boto3, no SageMaker SDK).
 from __future__ import annotations
 
 import argparse
+import gc
 import importlib
 import os
 import sys
 
 from controller import __version__
+
+COLLECT_AFTER_ALLOCATIONS = 50_000
+"""Python's cycle collector runs after 700 net allocations by default. A plan allocates hundreds of thousands
+of short-lived objects (botocore requests and responses, YAML nodes) beside large long-lived ones (service
+models, schemas), and every collection walks the young ones again: at 50 models that was 0.2 of 1.9 CPU
+seconds, plus a slow interpreter exit. Collecting every 50,000 keeps cycles bounded and memory flat."""
 
 VERBS = {
     "validate": "check every desired-state file (structure, schema, semantics)",
@@ -62,6 +69,7 @@ def _verb_module(verb: str):
 
 
 def main(argv: list[str] | None = None) -> int:
+    gc.set_threshold(COLLECT_AFTER_ALLOCATIONS, 20, 10)
     args = build_parser().parse_args(argv)
     try:
         return _verb_module(args.verb).run(args)

@@ -66,7 +66,7 @@ class Clients:
         self,
         *,
         endpoint_url: str | None = None,
-        max_concurrency: int = 10,
+        max_concurrency: int = 25,
         calls_per_second_per_account: float | None = None,
         base_session: boto3.Session | None = None,
         max_attempts: int = 5,
