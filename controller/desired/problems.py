@@ -47,6 +47,8 @@ def shown_path(path: str) -> str:
 
 def control_character(text: str) -> str | None:
     """The first control character in `text` (newline, tab, escape, bidi override...), or None."""
+    if text.isprintable():  # no character in the "Other" or "Separator" categories but the space: none of ours
+        return None
     return next((char for char in text if unicodedata.category(char) in _CONTROL_CATEGORIES), None)
 
 

@@ -60,33 +60,36 @@ def _check(document: Document, path: Path, problem_of: Any) -> Iterator[Problem]
         yield document.problem(path, message)
 
 
-def finite_numbers(document: Document, path: Path = ()) -> Iterator[Problem]:
-    value = get(document.data, path)
-    if isinstance(value, float) and not math.isfinite(value):
-        yield document.problem(path, f"expected a finite number, got {document.node(path).text}")
-    elif isinstance(value, dict):
-        for key in value:
-            yield from finite_numbers(document, [*path, key])
-    elif isinstance(value, list):
-        for index in range(len(value)):
-            yield from finite_numbers(document, [*path, index])
+def finite_numbers(document: Document) -> Iterator[Problem]:
+    """No number anywhere is infinite or NaN (`.inf`, `.nan`): no AWS field takes one."""
+    for path, value in _values(document.data, ()):
+        if isinstance(value, float) and not math.isfinite(value):
+            yield document.problem(path, f"expected a finite number, got {document.node(path).text}")
 
 
-def printable_text(document: Document, path: Path = ()) -> Iterator[Problem]:
+def printable_text(document: Document) -> Iterator[Problem]:
     """No key or string value anywhere holds a control character (a newline, a tab, an escape...): AWS names and
     ARNs never do, and such text would forge lines in logs and messages."""
-    value = get(document.data, path)
-    if isinstance(value, str) and (message := control_character_problem(value)):
-        yield document.problem(path, message)
-    elif isinstance(value, dict):
-        for key in value:
-            if isinstance(key, str) and (message := control_character_problem(key)):
-                yield document.problem([*path, key], f"the key {message}", at_key=True)
-            else:
-                yield from printable_text(document, [*path, key])
+    for path, value in _values(document.data, ()):
+        if isinstance(value, str) and (message := control_character_problem(value)):
+            yield document.problem(path, message)
+        elif isinstance(value, dict):
+            for key in value:
+                if isinstance(key, str) and (message := control_character_problem(key)):
+                    yield document.problem([*path, key], f"the key {message}", at_key=True)
+
+
+def _values(value: Any, path: tuple[str | int, ...]) -> Iterator[tuple[tuple[str | int, ...], Any]]:
+    """Every value in the document with its path, parents before children; only text keys are entered, and not
+    one holding a control character (`printable_text` reports it)."""
+    yield path, value
+    if isinstance(value, dict):
+        for key, item in value.items():
+            if isinstance(key, str) and control_character_problem(key) is None:
+                yield from _values(item, (*path, key))
     elif isinstance(value, list):
-        for index in range(len(value)):
-            yield from printable_text(document, [*path, index])
+        for index, item in enumerate(value):
+            yield from _values(item, (*path, index))
 
 
 def control_character_problem(text: str) -> str | None:
