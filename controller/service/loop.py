@@ -8,10 +8,10 @@ full reconcile is also queued at start and every resync interval (with jitter); 
 a merge request, opened after the reconcile of its keys. What was read is remembered (`LiveMemory`): a resync
 describes only the objects its list calls show changed, except every `full_read` seconds; a targeted
 reconcile (an event named the objects) describes everything it reads. Only a replica that holds a lease takes
-keys from the queue; with `--shard-by environment` each replica reads and writes only the shards it holds
-(`controller.service.shards`) and leaves other keys to their holders. A reconcile stops between write batches
-as soon as SIGTERM arrives or a lease of its shards can no longer be trusted; `stop()` then releases the leases
-and `run()` returns 0.
+keys from the queue; with `--shard-by environment` each replica reads and writes only the shards it holds and
+leaves other keys to their holders (the leases, shards and their threads: `controller.service.coordination`).
+A reconcile stops between write batches as soon as SIGTERM arrives or a lease of its shards can no longer be
+trusted; `stop()` then releases the leases and `run()` returns 0.
 """
 
 from __future__ import annotations
@@ -19,25 +19,22 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections.abc import Collection, Iterator, Mapping
-from contextlib import contextmanager, nullcontext
+from collections.abc import Mapping
 from dataclasses import replace
 from typing import Any
 
-from controller.aws.errors import classify, describe
+from controller.aws.errors import describe
 from controller.desired import load
-from controller.desired.model import REGISTRY, DesiredState
+from controller.desired.model import DesiredState
 from controller.engine.reconcile import trial_plan
 from controller.kinds.memory import LiveMemory
 from controller.pipelines import RenderError, pipelines_of
+from controller.service.coordination import Coordination
 from controller.service.events import KeyIndex, awaiting_approval, keys_for_event
-from controller.service.lease import Lease, LeaseError
+from controller.service.lease import LeaseError
 from controller.service.logging import bind_revision, get_logger
-from controller.service.poller import EventPoller
 from controller.service.reconciler import Reconciler
-from controller.service.sent import TableLedger
 from controller.service.settings import Settings
-from controller.service.shards import ShardKeeper, ShardLeases, shard_names
 from controller.service.source import Checkout, Source, SourceError
 from controller.service.workqueue import FULL, WorkQueue
 
@@ -82,13 +79,10 @@ class Controller:
         self.state: DesiredState | None = None
         self.index = KeyIndex()
         self.full_cycles = 0
-        self.leases: ShardLeases | None = None
-        self._keeper: ShardKeeper | None = None
-        self._held: frozenset[str] = frozenset()
-        self._writing: Collection[str] | None = None
-        """The shards the reconcile in flight may write (None: everything this replica leads)."""
-        self._poller: EventPoller | None = None
-        self._coordinating = False
+        self.coordination = Coordination(
+            settings, holder=self.holder, infra_clients=infra_clients, queue=self.queue, memory=self.memory,
+            status=status, metrics=metrics, notifier=notifier, current=lambda: self.state, on_event=self._on_event,
+        )
         self._seen: str | None = None
         self._checkout: Checkout | None = None
         self._previous: tuple[DesiredState | None, Checkout | None] = (None, None)
@@ -110,7 +104,7 @@ class Controller:
                 self._tick()
                 if self._finished():
                     break
-                self.queue.wait(self._sleep_seconds(), until_due=self._leading())
+                self.queue.wait(self._sleep_seconds(), until_due=self.coordination.leading())
         except LeaseError as error:
             log.error("cannot use the lease", error=str(error))
             return 1
@@ -125,14 +119,14 @@ class Controller:
             self._fetch()
         if self.state is None:
             return
-        if not self._coordinating:
-            self._start_coordination(self.state)
-            if not self._coordinating:
+        if not self.coordination.started:
+            self.coordination.start(self.state)
+            if not self.coordination.started:
                 return
         if time.monotonic() >= self._next_resync:
             self.queue.add(FULL)
             self._next_resync = float("inf")
-        if self._leading():
+        if self.coordination.leading():
             keys = self.queue.take_ready()
             if keys:
                 self._reconcile(self.state, keys)
@@ -205,7 +199,7 @@ class Controller:
         self._reject(revision, "planning it failed", [error])
 
     def _reconcile(self, state: DesiredState, keys: list) -> None:
-        shards = self._shards_for(keys)
+        shards = self.coordination.shards_for(keys)
         if shards is not None and not shards:
             log.info("keys left to the replicas holding their shards", keys=sorted("/".join(key) for key in keys))
             for key in keys:
@@ -216,7 +210,7 @@ class Controller:
         fresh = any(key != FULL for key in keys) or time.monotonic() >= self._next_full_read
         if FULL in keys and fresh:
             self._next_full_read = time.monotonic() + self.settings.full_read
-        with self._writing_to(shards):
+        with self.coordination.writing_to(shards):
             verdict = self.reconciler.run(state, keys, self.index, shown=shown, fresh=fresh, shards=shards)
         outcome = verdict.outcome.reason if verdict.outcome else "failed"
         self.status.update(last_reconcile_at=time.time(), last_outcome=outcome)
@@ -241,92 +235,6 @@ class Controller:
         if self.proposer is not None:
             self.proposer.run(state, retry=FULL in keys)
 
-    def _shards_for(self, keys: list) -> frozenset[str] | None:
-        """The shards a reconcile of `keys` covers: None (everything) unless replicas split the work; then
-        the held shards for a full reconcile, else the held ones among the keys' environments and the registry."""
-        if self.leases is None or self.settings.shard_by == "none":
-            return None
-        held = self.leases.owned() & set(self._shard_names())  # not an environment a new revision removed
-        if FULL in keys:
-            return held
-        return held & ({environment for environment, _ in keys} | {REGISTRY})
-
-    @contextmanager
-    def _writing_to(self, shards: frozenset[str] | None) -> Iterator[None]:
-        """Fence the reconcile to `shards`: none of them is released while it runs, and it stops between write
-        batches once any of them can no longer be trusted."""
-        self._writing = shards
-        held = self.leases.writing(shards) if self.leases is not None and shards is not None else nullcontext()
-        try:
-            with held:
-                yield
-        finally:
-            self._writing = None
-
-    def _start_coordination(self, state: DesiredState) -> None:
-        """The leases and the event poller, once the registry (their default account) is known. A temporary
-        error leaves it for the next tick; a permanent one (LeaseError) ends `run()` with exit code 1."""
-        settings = self.settings
-        if settings.lease_table:
-            target = settings.lease_target(state.registry)
-            dynamodb = self.infra_clients.client("dynamodb", target)
-            try:
-                Lease(dynamodb, table=settings.lease_table, name=settings.lease_name, holder=self.holder,
-                      duration=settings.lease_duration).ensure_table(create=settings.create_lease_table)
-            except Exception as error:
-                if isinstance(error, LeaseError) or classify(error) == "permanent":
-                    raise LeaseError(str(error) if isinstance(error, LeaseError) else describe(error)) from None
-                log.warning("lease table not reachable yet", table=settings.lease_table, error=describe(error))
-                return
-            self.leases = ShardLeases(
-                dynamodb, table=settings.lease_table, lease_name=settings.lease_name, holder=self.holder,
-                duration=settings.lease_duration, by=settings.shard_by,
-            )
-            if self.notifier is not None:  # what was sent survives a restart and a change of leader
-                self.notifier.ledger = TableLedger(dynamodb, table=settings.lease_table)
-            log.info("lease", table=settings.lease_table, account=target.account, holder=self.holder,
-                     shard_by=settings.shard_by)
-            self._keeper = ShardKeeper(
-                self.leases, shards=self._shard_names, revision=self._revision, on_change=self._on_lease_change,
-                on_keys=self._on_forwarded,
-            )
-            self._keeper.tick()
-            self._keeper.start()
-        else:
-            log.warning("no lease table: this replica writes unconditionally; run only one")
-            self._on_lease_change(frozenset(shard_names(state, self.settings.shard_by)))
-        if settings.queue_url:
-            target = settings.queue_target(state.registry)
-            self._poller = EventPoller(
-                self.infra_clients.client("sqs", target),
-                queue_url=settings.queue_url,
-                on_event=self._on_event,
-                active=self._leading,
-                wait_seconds=settings.queue_wait,
-            )
-            self._poller.start()
-        self._coordinating = True
-
-    def _on_lease_change(self, held: frozenset[str]) -> None:
-        gained, was = held - self._held, self._held
-        self._held = held
-        shown = sorted(shard or "all" for shard in held)
-        self.status.update(lease_state="leader" if held else "standby", shards=tuple(shown))
-        if self.metrics is not None:
-            self.metrics.record_lease(bool(held))
-            self.metrics.record_shards(shown)
-        if self.settings.shard_by != "none":
-            log.info("shards held", shards=shown, gained=sorted(gained), lost=sorted(was - held))
-        if gained:
-            self.memory.clear()  # another replica may have written meanwhile: read everything once
-        if held and held != was:  # new shards to converge, or a write cut short when some were given up
-            self.queue.add(FULL)
-        if held and not was:
-            log.info("leading: this replica writes now")
-        elif not held:
-            log.warning("standing by: another replica holds the lease")
-        self.queue.wake()
-
     def _on_event(self, event: Mapping[str, Any]) -> None:
         state, index = self.state, self.index
         bind_revision(state.revision if state else None)
@@ -345,33 +253,11 @@ class Controller:
         log.info("event queued", **fields, keys=sorted("/".join(key) for key in keys))
         for key in keys:
             self.queue.add(key)
-        if self.leases is not None:
-            try:
-                self.leases.forward(keys)
-            except Exception as error:  # the holders' resyncs will still find what the event named
-                log.warning("forwarding event keys failed", error=describe(error))
-
-    def _on_forwarded(self, keys: set) -> None:
-        """Keys of an event another replica received, in shards this one holds."""
-        log.info("event keys forwarded", keys=sorted("/".join(key) for key in keys))
-        for key in keys:
-            self.queue.add(key)
-        self.queue.wake()
-
-    def _leading(self) -> bool:
-        return self._coordinating and (self.leases is None or bool(self.leases.owned()))
+        self.coordination.forward(keys)
 
     def _should_stop(self) -> bool:
         """Checked before each write batch: SIGTERM, or a lease of the shards being written not trusted."""
-        if self._stopping.is_set() or not self._leading():
-            return True
-        return self._writing is not None and self.leases is not None and not self.leases.writable(self._writing)
-
-    def _shard_names(self) -> tuple[str, ...]:
-        return shard_names(self.state, self.settings.shard_by) if self.state is not None else ()
-
-    def _revision(self) -> str:
-        return self.state.revision if self.state else ""
+        return self._stopping.is_set() or self.coordination.fenced()
 
     def _finished(self) -> bool:
         return self.settings.max_cycles is not None and self.full_cycles >= self.settings.max_cycles
@@ -380,14 +266,7 @@ class Controller:
         return max(0.0, min(self._next_fetch, self._next_resync) - time.monotonic())
 
     def _shutdown(self) -> None:
-        if self._poller is not None:
-            self._poller.stop()
-        if self._keeper is not None:
-            self._keeper.stop()
-            self._keeper.join(timeout=5)
-        if self.leases is not None:
-            self.leases.release_all()
-            log.info("lease released", holder=self.holder)
+        self.coordination.stop()
         self.source.close()
         calls = self.clients.calls.snapshot()
         infra = self.infra_clients.calls.snapshot()

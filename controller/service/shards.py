@@ -1,17 +1,17 @@
 """Replicas split the work: each shard (an environment, or the registry's approvals) under its own lease.
 
-The loop starts one `ShardKeeper` when it has a lease table. With `--shard-by none` (the default) there is one
-shard, `WHOLE`, whose lease is the item `<lease name>` itself: every replica wants it, one holds it, the
-others stand by. With `--shard-by environment` the shards are the environments and `registry`; every tick each
-replica heartbeats its entry in the members item (`controller.service.members`), computes its share of the
-shards by rendezvous hashing over the live members (every replica computes the same split from the same
-members, and a member that joins or dies moves only its own shards), takes or renews the lease
-`<lease name>/<shard>` of every shard in its share (a conditional put: free, expired or already its own), and releases
-the shards no longer in its share so their new owner takes them at its next tick. A shard the loop is writing
-to is never released mid-write: it is marked leaving (the write stops between batches) and released at the
-next tick after the write ends. SQS hands an event to one replica: the keys it names in shards that replica
-does not hold are forwarded (`forward`) to their holders through the shard leases' pending sets, and come out
-of the holders' next renewal (`take_forwarded`).
+The loop's coordination (`controller.service.coordination`) starts one `ShardKeeper` when it has a lease table.
+With `--shard-by none` (the default) there is one shard, `WHOLE`, whose lease is the item `<lease name>` itself:
+every replica wants it, one holds it, the others stand by. With `--shard-by environment` the shards are the
+environments and `registry`; every tick each replica heartbeats its entry in the members item
+(`controller.service.members`), computes its share of the shards by rendezvous hashing over the live members
+(every replica computes the same split from the same members, and a member that joins or dies moves only its own
+shards), takes or renews the lease `<lease name>/<shard>` of every shard in its share (a conditional put: free,
+expired or already its own), and releases the shards no longer in its share so their new owner takes them at its
+next tick. A shard the loop is writing to is never released mid-write: it is marked leaving (the write stops
+between batches) and released at the next tick after the write ends. SQS hands an event to one replica: the keys
+it names in shards that replica does not hold are forwarded (`forward`) to their holders through the shard
+leases' pending sets, and come out of the holders' next renewal (`take_forwarded`).
 """
 
 from __future__ import annotations
