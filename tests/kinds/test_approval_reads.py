@@ -13,7 +13,7 @@ from controller.aws import console
 from controller.aws.emulator import seed_registry
 from controller.commands.demo import seed_example
 from controller.engine.reconcile import make_plan
-from controller.kinds import approval
+from controller.kinds import approval_reads
 
 pytestmark = pytest.mark.aws
 LIST = "sagemaker:ListModelPackages"
@@ -39,12 +39,12 @@ def plan_and_count(state, aws):
 
 def test_many_groups_are_listed_in_one_call_and_read_the_same_as_group_by_group(aws, registry, monkeypatch):
     groups = {deployment.model_package_group for deployment in registry.deployments}
-    assert len(groups) >= 2 * approval.BATCH_MIN_GROUPS
+    assert len(groups) >= 2 * approval_reads.BATCH_MIN_GROUPS
 
     batched, calls = plan_and_count(registry, aws)
     assert calls[LIST] == 1, calls
 
-    monkeypatch.setattr(approval, "BATCH_MIN_GROUPS", len(groups) + 1)
+    monkeypatch.setattr(approval_reads, "BATCH_MIN_GROUPS", len(groups) + 1)
     grouped, per_group_calls = plan_and_count(registry, aws)
     assert per_group_calls[LIST] == len(groups) + 1, per_group_calls  # each group, and approved ones across groups
     assert per_group_calls["sagemaker:DescribeModelPackage"] == calls["sagemaker:DescribeModelPackage"]
@@ -56,8 +56,8 @@ def test_many_groups_are_listed_in_one_call_and_read_the_same_as_group_by_group(
 
 def test_a_registry_too_large_for_a_third_of_the_calls_is_listed_group_by_group(aws, registry, monkeypatch):
     groups = {deployment.model_package_group for deployment in registry.deployments}
-    monkeypatch.setattr(approval, "PAGE_SIZE", 1)  # every version a page: far more pages than groups / 3
+    monkeypatch.setattr(approval_reads, "PAGE_SIZE", 1)  # every version a page: far more pages than groups / 3
     plan, calls = plan_and_count(registry, aws)
-    most_pages = len(groups) // approval.BATCH_MIN_GROUPS
+    most_pages = len(groups) // approval_reads.BATCH_MIN_GROUPS
     assert calls[LIST] == most_pages + len(groups) + 1, calls
     assert plan.changes == () and plan.errors == ()
