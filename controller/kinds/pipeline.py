@@ -3,11 +3,21 @@
 Desired definitions come from `controller.pipelines.pipelines_of`, one batch per fleet (cached per shape; the SDK
 is imported only for a new shape). Both sides are normalised so the plan shows the parameter or step that changed rather
 than one long JSON string. Reads: one ListPipelines per account (its summaries carry the description holding the
-ownership marker), then one DescribePipeline per pipeline smgitops declares or owns, on the account's pool
-(`Clients.map`; in the service, only when its LastModifiedTime or description moved since it was last described:
-`controller.kinds.memory`).
+ownership marker and the LastModifiedTime), then one DescribePipeline per pipeline smgitops declares or owns, on the
+account's pool (`Clients.map`), except where a list answer already proves the pipeline is what git declares:
+
+- In `plan` and `apply`, a pipeline is not described when nothing touched it since smgitops wrote git's spec: its
+  marker records git's spec-hash, its role is git's, and its LastModifiedTime is still the one smgitops recorded in
+  the `smgitops:written-at` tag right after its last write (read for the whole account from the tagging index, a
+  page per 100 pipelines). Every UpdatePipeline, from the console or an SDK, moves LastModifiedTime, so any change
+  to the definition, role or description since then makes it described. A stale index only ever shows an older
+  stamp, which does not match, so the pipeline is described; a missing stamp (an older smgitops, a crash between
+  the write and the tag) is described too.
+- In the service, only when its LastModifiedTime or description moved since it was last described
+  (`controller.kinds.memory`).
+
 Apply uploads the content-addressed processing code the definition refers to (HeadObject first, once per object
-and apply), then creates or updates the pipeline with its ownership tags.
+and apply), then creates or updates the pipeline with its ownership tags, and records the written-at stamp last.
 """
 
 from __future__ import annotations
@@ -28,6 +38,8 @@ from controller.kinds.base import (
     marked_environment,
     marker,
     ownership_tags,
+    spec_hash,
+    tags_to_dict,
     tags_to_list,
 )
 from controller.kinds.grants import (
@@ -47,7 +59,12 @@ NAME = "pipeline"
 SCOPE = "environment"
 ORDER = 20
 CREATABLE = True
-READS = ("sagemaker:ListPipelines", "sagemaker:DescribePipeline", "s3:HeadObject")
+READS = (
+    "sagemaker:ListPipelines",
+    "resourcegroupstaggingapi:GetResources",
+    "sagemaker:DescribePipeline",
+    "s3:HeadObject",
+)
 WRITES = (
     "sagemaker:CreatePipeline",
     "sagemaker:UpdatePipeline",
@@ -57,9 +74,13 @@ WRITES = (
     "s3:PutObject",
 )
 PIPELINE_WRITES = tuple(operation for operation in WRITES if operation.startswith("sagemaker:"))
+WRITTEN_TAG = "smgitops:written-at"
+"""The pipeline's LastModifiedTime right after smgitops last wrote it (ISO 8601, as botocore parses it)."""
 JOBS = ("processing-job", "training-job", "hyper-parameter-tuning-job", "transform-job", "model")
 PERMISSIONS = (
     Grant("deploy", "List", ("sagemaker:ListPipelines",), ("*",), unscoped="ListPipelines names no resource"),
+    Grant("deploy", "FindWritten", ("tag:GetResources",), ("*",),
+          unscoped="the tagging API's GetResources names no resource"),
     Grant("deploy", "Declared", ("sagemaker:DescribePipeline", *PIPELINE_WRITES), (PIPELINE,)),
     Grant("deploy", "Owned", ("sagemaker:DescribePipeline", "sagemaker:DeletePipeline"), (SAGEMAKER + ":pipeline/*",),
           MANAGED),
@@ -152,19 +173,57 @@ def summary(spec: Mapping[str, Any]) -> dict[str, Any]:
 
 def read(clients: Any, scope: ReadScope) -> list[Live]:
     sagemaker = clients.client("sagemaker", scope.target)
-    declared = {resource.name for resource in scope.resources}
+    declared = {resource.name: resource for resource in scope.resources}
     chosen = [
         summary for summary in paginate(sagemaker, "list_pipelines", "PipelineSummaries")
         if summary["PipelineName"] in declared
         or marked_environment(summary.get("PipelineDescription")) == scope.environment
     ]
+    written = _written_stamps(clients, scope) if scope.memory is None and declared and chosen else {}
 
     def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["PipelineName"]
+        untouched = _untouched_since_written(summary, declared.get(name), written, scope.environment)
+        if untouched is not None:
+            return untouched
         stamp = (str(summary.get("LastModifiedTime")), summary.get("PipelineDescription"), summary.get("RoleArn"))
         return described(scope.memory, name, stamp, lambda: _read_pipeline(sagemaker, name, scope.environment))
 
     return [live for live in clients.map(scope.target, read_one, chosen) if live is not None]
+
+
+def _written_stamps(clients: Any, scope: ReadScope) -> dict[str, str]:
+    """The `smgitops:written-at` stamp of every pipeline of the account that has one, by ARN."""
+    tagging = clients.client("resourcegroupstaggingapi", scope.target)
+    mappings = paginate(
+        tagging,
+        "get_resources",
+        "ResourceTagMappingList",
+        ResourceTypeFilters=["sagemaker:pipeline"],
+        TagFilters=[{"Key": WRITTEN_TAG}],
+        ResourcesPerPage=100,
+    )
+    return {item["ResourceARN"]: tags_to_dict(item.get("Tags")).get(WRITTEN_TAG, "") for item in mappings}
+
+
+def _untouched_since_written(
+    summary: Mapping[str, Any], declared: Resource | None, written: Mapping[str, str], environment: str
+) -> Live | None:
+    """The live pipeline without describing it, when its list summary proves it is git's spec as smgitops wrote
+    it (see the module's docstring); else None."""
+    modified = summary.get("LastModifiedTime")
+    if declared is None or modified is None or written.get(summary.get("PipelineArn", "")) != _stamp(modified):
+        return None
+    live = live_from_marker(
+        summary["PipelineName"], declared.spec, summary.get("PipelineDescription"), environment=environment,
+        arn=summary.get("PipelineArn"), modified=modified,
+    )
+    settled = live.managed and not live.pending and live.applied_hash == spec_hash(declared.spec)
+    return live if settled and summary.get("RoleArn") == declared.spec["role"] else None
+
+
+def _stamp(modified: Any) -> str:
+    return modified.isoformat() if hasattr(modified, "isoformat") else str(modified)
 
 
 def _read_pipeline(sagemaker: Any, name: str, environment: str) -> Live:
@@ -201,17 +260,19 @@ def apply(clients: Any, change: Any) -> None:
         "RoleArn": change.after["role"],
     }
     if change.action == "create":
-        sagemaker.create_pipeline(
+        arn = sagemaker.create_pipeline(
             **arguments, Tags=tags_to_list(payload["tags"]), ClientRequestToken=_token(change)
-        )
-        return
-    # Replace our tags rather than append: delete the keys first so no key is ever listed twice. The update,
-    # whose description carries the new spec-hash, comes last: a pipeline an apply left with its tags written
-    # but its definition not is still a change to make.
-    arn = payload.get("arn") or sagemaker.update_pipeline(**arguments)["PipelineArn"]
-    sagemaker.delete_tags(ResourceArn=arn, TagKeys=sorted(payload["tags"]))
-    sagemaker.add_tags(ResourceArn=arn, Tags=tags_to_list(payload["tags"]))
-    sagemaker.update_pipeline(**arguments)
+        )["PipelineArn"]
+    else:
+        # Replace our tags rather than append: delete the keys first so no key is ever listed twice (the old
+        # written-at stamp too). The update, whose description carries the new spec-hash, comes last: a
+        # pipeline an apply left with its tags written but its definition not is still a change to make.
+        arn = payload.get("arn") or sagemaker.update_pipeline(**arguments)["PipelineArn"]
+        sagemaker.delete_tags(ResourceArn=arn, TagKeys=sorted({*payload["tags"], WRITTEN_TAG}))
+        sagemaker.add_tags(ResourceArn=arn, Tags=tags_to_list(payload["tags"]))
+        sagemaker.update_pipeline(**arguments)
+    modified = sagemaker.describe_pipeline(PipelineName=change.name)["LastModifiedTime"]
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": WRITTEN_TAG, "Value": _stamp(modified)}])
 
 
 def _upload_artifacts(clients: Any, change: Any) -> None:

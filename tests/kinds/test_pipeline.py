@@ -9,6 +9,7 @@ import pytest
 from helpers import converge, only
 
 from controller.engine.reconcile import make_plan, reconcile
+from controller.kinds.pipeline import WRITTEN_TAG
 
 PIPELINE = only("pipeline")
 
@@ -53,12 +54,56 @@ def test_a_console_edit_of_a_parameter_default_is_drift_and_reverted(aws, fleet)
         PipelineDescription=described["PipelineDescription"],
         RoleArn=described["RoleArn"],
     )
+    before = aws.calls.snapshot()
     [change] = make_plan(fleet, clients=aws, kinds=PIPELINE).changes
+    assert aws.calls.since(before).by_operation()["sagemaker:DescribePipeline"] == 1  # only the one touched
     assert (change.address, change.reason) == ("staging/pipeline/churn-batch-inference", "drift")
     assert [(row.path, row.before, row.after) for row in change.diff] == [
         ("definition.Parameters.InstanceType.DefaultValue", "ml.m5.24xlarge", "ml.m5.xlarge")
     ]
     converge(fleet, aws, "pipeline")
+
+
+def test_a_no_change_plan_describes_no_pipeline_smgitops_wrote_and_nothing_touched_since(aws, fleet):
+    converge(fleet, aws, "pipeline")
+    pipelines = sum(
+        len(sagemaker(aws, fleet, name).list_pipelines()["PipelineSummaries"]) for name in fleet.environments
+    )
+    before = aws.calls.snapshot()
+    plan = make_plan(fleet, clients=aws, kinds=PIPELINE)
+    made = aws.calls.since(before).by_operation()
+    assert plan.changes == () and pipelines > len(fleet.environments)
+    assert made.get("sagemaker:DescribePipeline", 0) == 0
+    assert made["resourcegroupstaggingapi:GetResources"] == len(fleet.environments)  # one page of stamps each
+
+
+def test_a_pipeline_without_its_written_at_stamp_is_described_and_in_sync(aws, fleet):
+    converge(fleet, aws, "pipeline")
+    client = sagemaker(aws, fleet, "dev")
+    arn = client.describe_pipeline(PipelineName="churn-training")["PipelineArn"]
+    assert WRITTEN_TAG in {tag["Key"] for tag in client.list_tags(ResourceArn=arn)["Tags"]}
+    client.delete_tags(ResourceArn=arn, TagKeys=[WRITTEN_TAG])
+    before = aws.calls.snapshot()
+    assert make_plan(fleet, clients=aws, kinds=PIPELINE).changes == ()
+    assert aws.calls.since(before).by_operation()["sagemaker:DescribePipeline"] == 1
+
+
+def test_a_console_update_that_keeps_definition_and_description_is_described_once(aws, fleet):
+    """An update that changes nothing still moves LastModifiedTime: the stamp no longer matches, so the pipeline
+    is described (and found in sync); the plan writes nothing, so it stays described until smgitops writes it."""
+    converge(fleet, aws, "pipeline")
+    client = sagemaker(aws, fleet, "prod")
+    described = client.describe_pipeline(PipelineName="ltv-batch-inference")
+    client.update_pipeline(
+        PipelineName="ltv-batch-inference",
+        PipelineDefinition=described["PipelineDefinition"],
+        PipelineDescription=described["PipelineDescription"],
+        RoleArn=described["RoleArn"],
+    )
+    for _ in range(2):
+        before = aws.calls.snapshot()
+        assert make_plan(fleet, clients=aws, kinds=PIPELINE).changes == ()
+        assert aws.calls.since(before).by_operation()["sagemaker:DescribePipeline"] == 1
 
 
 def test_prod_drift_is_only_reported(aws, fleet):
