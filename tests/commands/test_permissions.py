@@ -68,6 +68,7 @@ def test_the_deploy_role_is_scoped_to_what_prod_declares(capsys):
 
     assert resources_by_sid(prod) == {
         "PipelineList": "*",
+        "PipelineFindWritten": "*",
         "PipelineDeclared": [f"arn:aws:sagemaker:{account}:pipeline/churn-batch-inference",
                              f"arn:aws:sagemaker:{account}:pipeline/ltv-batch-inference"],
         "PipelineOwned": f"arn:aws:sagemaker:{account}:pipeline/*",
@@ -84,7 +85,6 @@ def test_the_deploy_role_is_scoped_to_what_prod_declares(capsys):
         "ScheduleSchedules": f"arn:aws:scheduler:{account}:schedule/smgitops-prod/*",
         "SchedulePassRoleToScheduler": "arn:aws:iam::333333333333:role/smgitops-scheduler",
         "TopicList": "*",
-        "TopicFindOwned": "*",
         "TopicUnsubscribe": "*",
         "TopicDeclared": [f"arn:aws:sns:{account}:churn-alerts", f"arn:aws:sns:{account}:ltv-alerts"],
         "TopicOwned": f"arn:aws:sns:{account}:*",
