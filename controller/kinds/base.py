@@ -125,6 +125,11 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
     return hashlib.sha256(canonical.encode()).hexdigest()[:16]
 
 
+def written_at(modified: Any) -> str:
+    """A modification time as a written-at stamp records it (ISO 8601, as botocore parses it)."""
+    return modified.isoformat() if hasattr(modified, "isoformat") else str(modified)
+
+
 def ownership_tags(*, source: str, revision: str, spec: Mapping[str, Any]) -> dict[str, str]:
     return {
         MANAGED_TAG: "true",

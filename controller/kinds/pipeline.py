@@ -41,6 +41,7 @@ from controller.kinds.base import (
     spec_hash,
     tags_to_dict,
     tags_to_list,
+    written_at,
 )
 from controller.kinds.grants import (
     ARTIFACTS,
@@ -212,7 +213,7 @@ def _untouched_since_written(
     """The live pipeline without describing it, when its list summary proves it is git's spec as smgitops wrote
     it (see the module's docstring); else None."""
     modified = summary.get("LastModifiedTime")
-    if declared is None or modified is None or written.get(summary.get("PipelineArn", "")) != _stamp(modified):
+    if declared is None or modified is None or written.get(summary.get("PipelineArn", "")) != written_at(modified):
         return None
     live = live_from_marker(
         summary["PipelineName"], declared.spec, summary.get("PipelineDescription"), environment=environment,
@@ -220,10 +221,6 @@ def _untouched_since_written(
     )
     settled = live.managed and not live.pending and live.applied_hash == spec_hash(declared.spec)
     return live if settled and summary.get("RoleArn") == declared.spec["role"] else None
-
-
-def _stamp(modified: Any) -> str:
-    return modified.isoformat() if hasattr(modified, "isoformat") else str(modified)
 
 
 def _read_pipeline(sagemaker: Any, name: str, environment: str) -> Live:
@@ -272,7 +269,7 @@ def apply(clients: Any, change: Any) -> None:
         sagemaker.add_tags(ResourceArn=arn, Tags=tags_to_list(payload["tags"]))
         sagemaker.update_pipeline(**arguments)
     modified = sagemaker.describe_pipeline(PipelineName=change.name)["LastModifiedTime"]
-    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": WRITTEN_TAG, "Value": _stamp(modified)}])
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": WRITTEN_TAG, "Value": written_at(modified)}])
 
 
 def _upload_artifacts(clients: Any, change: Any) -> None:

@@ -9,9 +9,20 @@ error, and nothing is written into it). Schedules cannot be tagged, so ownership
 hash last written are kept in the schedule's `Description`; a schedule in the group without that marker counts
 as not managed (a same-name declaration is then a conflict, left alone unless the file says `adopt: true`).
 Reads: one ListSchedules and one ListTagsForResource (of the group) per environment, then one GetSchedule per
-schedule in the group (ListSchedules returns no Description and only the target ARN), on the account's pool; in
-the service only for schedules whose LastModificationDate moved, and the group's tags only at a full read. The
-engine calls `desired`, `read`, `orphan` and `apply`.
+schedule in the group (ListSchedules returns no Description and only the target ARN), on the account's pool,
+except where the list answer proves the schedule is what git declares:
+
+- In `plan` and `apply`, a schedule is not read when nothing touched it since smgitops wrote git's spec. Right
+  after it writes a schedule, apply records `<LastModificationDate>;<spec-hash>;<revision>` in the
+  `smgitops:schedule-written-at` tag of the pipeline the schedule starts (a schedule is named after its pipeline,
+  and cannot be tagged itself); a plan reads those stamps for the whole account from the tagging index and
+  skips GetSchedule when ListSchedules shows the same LastModificationDate, git's target and git's state, and
+  the stamp's hash is git's. Every UpdateSchedule moves LastModificationDate, so any change since is read; a
+  stale or missing stamp (an older smgitops, a crash between the write and the tag, a recreated pipeline)
+  means a GetSchedule, never a wrong "no change".
+- In the service, only for schedules whose LastModificationDate moved, and the group's tags only at a full read.
+
+The engine calls `desired`, `read`, `orphan` and `apply`.
 """
 
 from __future__ import annotations
@@ -29,8 +40,10 @@ from controller.kinds.base import (
     Resource,
     live_from_marker,
     marker,
+    spec_hash,
     tags_to_dict,
     tags_to_list,
+    written_at,
 )
 from controller.kinds.grants import PIPELINE, SCHEDULE_GROUP, SCHEDULES, Grant, pass_role
 from controller.kinds.memory import described, held_fact
@@ -40,14 +53,20 @@ SCOPE = "environment"
 ORDER = 40
 CREATABLE = True
 READS = (
-    "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:GetScheduleGroup", "scheduler:ListTagsForResource"
+    "scheduler:ListSchedules", "scheduler:GetSchedule", "scheduler:GetScheduleGroup", "scheduler:ListTagsForResource",
+    "resourcegroupstaggingapi:GetResources", "sagemaker:DescribePipeline",
 )
 WRITES = (
     "scheduler:CreateScheduleGroup",
     "scheduler:CreateSchedule",
     "scheduler:UpdateSchedule",
     "scheduler:DeleteSchedule",
+    "sagemaker:DeleteTags",
+    "sagemaker:AddTags",
 )
+STAMP_TAG = "smgitops:schedule-written-at"
+"""On the pipeline a schedule starts: `<LastModificationDate>;<spec-hash>;<revision>` of the schedule as smgitops
+last wrote it (see the module's docstring)."""
 GROUP_ACTIONS = (
     "scheduler:GetScheduleGroup", "scheduler:CreateScheduleGroup", "scheduler:TagResource",
     "scheduler:ListTagsForResource",
@@ -56,6 +75,9 @@ PERMISSIONS = (
     Grant("deploy", "List", ("scheduler:ListSchedules",), ("*",), unscoped="ListSchedules names no resource"),
     Grant("deploy", "Group", GROUP_ACTIONS, (SCHEDULE_GROUP,)),
     Grant("deploy", "Schedules", tuple(op for op in (*READS, *WRITES) if op.endswith("Schedule")), (SCHEDULES,)),
+    Grant("deploy", "Stamps", ("sagemaker:DescribePipeline", "sagemaker:DeleteTags", "sagemaker:AddTags"), (PIPELINE,)),
+    Grant("deploy", "FindStamps", ("tag:GetResources",), ("*",),
+          unscoped="the tagging API's GetResources names no resource"),
     pass_role("deploy", fact="scheduler_role", service="scheduler.amazonaws.com"),
     Grant("scheduler", "StartPipelines", ("sagemaker:StartPipelineExecution",), (PIPELINE,)),
 )
@@ -122,7 +144,7 @@ def _resource(
         source=deployment.source,
         breadcrumb=breadcrumb,
         model=deployment.model,
-        payload={"description": description},
+        payload={"description": description, "revision": state.revision},
         adopt=deployment.adopt,
     )
 
@@ -161,12 +183,54 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     if not owned:
         return []
 
+    declared = {resource.name: resource for resource in scope.resources}
+    stamps = _stamps(clients, scope) if scope.memory is None and declared and summaries else {}
+
     def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["Name"]
+        untouched = _untouched_since_written(summary, declared.get(name), stamps)
+        if untouched is not None:
+            return untouched
         stamp = (str(summary.get("LastModificationDate")), summary.get("State"), str(summary.get("Target")))
         return described(scope.memory, name, stamp, lambda: _read_schedule(scheduler, group, name, scope))
 
     return [live for live in clients.map(scope.target, read_one, summaries) if live is not None]
+
+
+def _stamps(clients: Any, scope: ReadScope) -> dict[str, str]:
+    """The `smgitops:schedule-written-at` stamp on every pipeline of the account that has one, by pipeline ARN
+    (lowercase: SageMaker names are case-insensitive, and a schedule's target spells the ARN in lowercase)."""
+    tagging = clients.client("resourcegroupstaggingapi", scope.target)
+    mappings = paginate(
+        tagging,
+        "get_resources",
+        "ResourceTagMappingList",
+        ResourceTypeFilters=["sagemaker:pipeline"],
+        TagFilters=[{"Key": STAMP_TAG}],
+        ResourcesPerPage=100,
+    )
+    return {item["ResourceARN"].lower(): tags_to_dict(item.get("Tags")).get(STAMP_TAG, "") for item in mappings}
+
+
+def _untouched_since_written(
+    summary: Mapping[str, Any], declared: Resource | None, stamps: Mapping[str, str]
+) -> Live | None:
+    """The live schedule without GetSchedule, when its list summary and its pipeline's stamp prove it is git's
+    spec as smgitops wrote it (see the module's docstring); else None."""
+    modified = summary.get("LastModificationDate")
+    if declared is None or modified is None or summary.get("State") != declared.spec["state"]:
+        return None
+    target = (summary.get("Target") or {}).get("Arn")
+    recorded = stamps.get((target or "").lower(), "").split(";")
+    if target != declared.spec["target"] or len(recorded) != 3:
+        return None
+    when, applied, revision = recorded
+    if when != written_at(modified) or applied != spec_hash(declared.spec):
+        return None
+    return Live(
+        name=summary["Name"], spec=declared.spec, managed=True, applied_hash=applied, source=declared.source,
+        arn=summary.get("Arn"), revision=revision or None, modified=modified,
+    )
 
 
 class ForeignGroup(Exception):
@@ -229,8 +293,28 @@ def apply(clients: Any, change: Any) -> None:
             lambda: _ensure_group(scheduler, group, change.environment, target),
         )
         scheduler.create_schedule(**_request(change, group))
+        _record_written(clients, scheduler, change, group)
     elif change.action == "update":
         scheduler.update_schedule(**_request(change, group))
+        _record_written(clients, scheduler, change, group)
+
+
+def _record_written(clients: Any, scheduler: Any, change: Any, group: str) -> None:
+    """The schedule's written-at stamp on the pipeline it starts, after the write (a hint for the next plan's
+    reads, not part of the write: a schedule without it is read with GetSchedule)."""
+    sagemaker = clients.client("sagemaker", change.target)
+    try:
+        pipeline = sagemaker.describe_pipeline(PipelineName=change.name)["PipelineArn"]
+    except Exception as error:
+        if is_not_found(error):  # no pipeline to carry the stamp: the schedule is read with GetSchedule
+            return
+        raise
+    if pipeline.lower() != change.after["target"].lower():
+        return
+    modified = scheduler.get_schedule(Name=change.name, GroupName=group)["LastModificationDate"]
+    value = ";".join((written_at(modified), spec_hash(change.after), change.payload.get("revision") or ""))
+    sagemaker.delete_tags(ResourceArn=pipeline, TagKeys=[STAMP_TAG])  # AddTags of a key already there appends
+    sagemaker.add_tags(ResourceArn=pipeline, Tags=[{"Key": STAMP_TAG, "Value": value}])
 
 
 def _request(change: Any, group: str) -> dict[str, Any]:

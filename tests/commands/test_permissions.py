@@ -83,6 +83,8 @@ def test_the_deploy_role_is_scoped_to_what_prod_declares(capsys):
         "ScheduleList": "*",
         "ScheduleGroup": f"arn:aws:scheduler:{account}:schedule-group/smgitops-prod",
         "ScheduleSchedules": f"arn:aws:scheduler:{account}:schedule/smgitops-prod/*",
+        "ScheduleStamps": [f"arn:aws:sagemaker:{account}:pipeline/churn-batch-inference",
+                           f"arn:aws:sagemaker:{account}:pipeline/ltv-batch-inference"],
         "SchedulePassRoleToScheduler": "arn:aws:iam::333333333333:role/smgitops-scheduler",
         "TopicList": "*",
         "TopicUnsubscribe": "*",

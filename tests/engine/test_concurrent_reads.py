@@ -1,6 +1,7 @@
 """Per-object reads of a scope overlap on the account's pool, never more than its size, and read what one at a
-time reads: DescribePipeline and GetSchedule calls wait in a proxy until as many as the pool holds are in
-flight together (a plan reading one at a time never gets there)."""
+time reads: the rules' ListTargetsByRule and the topics' ListSubscriptionsByTopic calls wait in a proxy until as
+many as the pool holds are in flight together (a plan reading one at a time never gets there). Pipelines and
+schedules smgitops wrote are not read one by one after an apply (their written-at stamps)."""
 
 from __future__ import annotations
 
@@ -32,7 +33,7 @@ class InFlight:
 
     @staticmethod
     def counted(call: Call) -> bool:
-        return call.operation == "DescribePipeline" or call.operation.startswith("GET /schedules/")
+        return call.operation in ("ListTargetsByRule", "ListSubscriptionsByTopic")
 
     @contextmanager
     def around(self, call: Call):

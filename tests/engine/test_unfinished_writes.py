@@ -29,6 +29,7 @@ from controller.engine.plan import Plan
 from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds import KINDS
 from controller.kinds.pipeline import WRITTEN_TAG
+from controller.kinds.schedule import STAMP_TAG
 
 pytestmark = pytest.mark.aws
 SCOPE = {"environments": ["prod"], "models": ["churn"]}
@@ -74,9 +75,9 @@ def multi_call_writes(plan: Plan, calls: list[Call], action: str) -> dict[str, l
 
 def _belongs(call: Call, kind: str, name: str) -> bool:
     """A write of the object: one of its kind's operations naming it (Scheduler's are REST calls on its path).
-    A pipeline's written-at stamp, recorded after the write, is a hint for the next plan's reads, not part of
-    the write (`test_a_pipeline_whose_stamp_was_not_recorded_is_described_and_in_sync`)."""
-    if WRITTEN_TAG in call.text:
+    The written-at stamps of pipelines and schedules, recorded after the write, are hints for the next plan's
+    reads, not part of the write (`test_a_pipeline_whose_stamp_was_not_recorded_is_described_and_in_sync`)."""
+    if WRITTEN_TAG in call.text or STAMP_TAG in call.text:
         return False
     operations = {operation.split(":", 1)[1] for operation in KINDS[kind].WRITES}
     if " " in call.operation:

@@ -11,6 +11,7 @@ before creating it, which is also right on AWS.
 
 from __future__ import annotations
 
+from contextlib import contextmanager
 from dataclasses import replace
 from typing import Any
 
@@ -18,6 +19,8 @@ import pytest
 from helpers import converge, only
 from helpers import environment as _environment
 
+from controller.aws.clients import Clients
+from controller.aws.emulator import fake_base_session
 from controller.desired.model import (
     Account,
     BatchInference,
@@ -108,6 +111,13 @@ def console(emulator):
         clients.close()
 
 
+@contextmanager
+def fleet_console(aws, target):
+    """A person's scheduler client in `target`'s account, not counted as the controller's calls."""
+    with Clients(endpoint_url=aws.endpoint_url, base_session=fake_base_session(target.region)) as person:
+        yield person.client("scheduler", target)
+
+
 def _get(scheduler, name: str, environment: str) -> dict:
     return scheduler.get_schedule(Name=name, GroupName=f"smgitops-{environment}")
 
@@ -152,9 +162,55 @@ def test_no_change_plan_reads_one_list_and_the_group_tags_per_environment_and_on
     plan = make_plan(state, clients=aws, kinds=SCHEDULE)
     calls = aws.calls.since(before)
     assert not plan.changes and plan.in_sync == 4
-    assert calls.by_operation() == {
+    assert calls.by_operation() == {  # no pipelines here, so no written-at stamps: every schedule is read
         "scheduler:ListSchedules": 3, "scheduler:ListTagsForResource": 3, "scheduler:GetSchedule": 4,
+        "resourcegroupstaggingapi:GetResources": 3,
     }
+
+
+def test_a_schedule_nothing_touched_since_smgitops_wrote_it_is_not_read_but_an_edited_one_is(aws, fleet):
+    """Written-at stamps on the pipelines: a no-change plan makes no GetSchedule; a console update moves the
+    schedule's LastModificationDate, so exactly that schedule is read again and its edit is drift."""
+    kinds = only("pipeline", "schedule")
+    converge(fleet, aws, "pipeline", "schedule")
+    before = aws.calls.snapshot()
+    plan = make_plan(fleet, clients=aws, kinds=kinds)
+    assert not plan.changes and plan.in_sync > 0
+    assert aws.calls.since(before).by_operation().get("scheduler:GetSchedule", 0) == 0
+    target = fleet.environments["staging"].target
+    with fleet_console(aws, target) as scheduler:
+        edited = _get(scheduler, "churn-batch-inference", "staging")
+        scheduler.update_schedule(
+            Name="churn-batch-inference", GroupName="smgitops-staging", Description=edited["Description"],
+            ScheduleExpression="cron(0 9 * * ? *)", ScheduleExpressionTimezone=edited["ScheduleExpressionTimezone"],
+            State=edited["State"], FlexibleTimeWindow=edited["FlexibleTimeWindow"], Target=edited["Target"],
+        )
+    before = aws.calls.snapshot()
+    [change] = make_plan(fleet, clients=aws, kinds=kinds).changes
+    assert aws.calls.since(before).by_operation()["scheduler:GetSchedule"] == 1
+    assert (change.address, change.reason) == ("staging/schedule/churn-batch-inference", "drift")
+    assert [(row.path, row.before) for row in change.diff] == [("expression", "cron(0 9 * * ? *)")]
+    converge(fleet, aws, "pipeline", "schedule")  # reverted, and stamped again: the next plan reads nothing
+    before = aws.calls.snapshot()
+    assert not make_plan(fleet, clients=aws, kinds=kinds).changes
+    assert aws.calls.since(before).by_operation().get("scheduler:GetSchedule", 0) == 0
+
+
+def test_a_schedule_whose_stamp_is_stale_is_read_and_in_sync(aws, fleet):
+    """A stamp that does not match (an older write's, a recreated pipeline's, a crash before the tag) costs one
+    GetSchedule, never a wrong answer."""
+    converge(fleet, aws, "pipeline", "schedule")
+    target = fleet.environments["dev"].target
+    sagemaker = aws.client("sagemaker", target)
+    arn = sagemaker.describe_pipeline(PipelineName="churn-batch-inference")["PipelineArn"]
+    [stamp] = [tag for tag in sagemaker.list_tags(ResourceArn=arn)["Tags"] if tag["Key"] == schedule.STAMP_TAG]
+    when, applied, revision = stamp["Value"].split(";")
+    assert applied and revision == fleet.revision
+    sagemaker.delete_tags(ResourceArn=arn, TagKeys=[schedule.STAMP_TAG])
+    sagemaker.add_tags(ResourceArn=arn, Tags=[{"Key": schedule.STAMP_TAG, "Value": f"{when};{'0' * 16};{revision}"}])
+    before = aws.calls.snapshot()
+    assert not make_plan(fleet, clients=aws, kinds=only("pipeline", "schedule")).changes
+    assert aws.calls.since(before).by_operation()["scheduler:GetSchedule"] == 1
 
 
 def test_new_revision_alone_changes_nothing(aws):
