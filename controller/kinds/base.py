@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any, Literal, Protocol
 
+from controller.aws.errors import paginate
 from controller.desired.model import Account, DesiredState
 
 MANAGED_TAG = "smgitops:managed"
@@ -128,6 +129,22 @@ def spec_hash(spec: Mapping[str, Any]) -> str:
 def written_at(modified: Any) -> str:
     """A modification time as a written-at stamp records it (ISO 8601, as botocore parses it)."""
     return modified.isoformat() if hasattr(modified, "isoformat") else str(modified)
+
+
+def pipeline_stamps(clients: Any, target: Account, key: str) -> dict[str, str]:
+    """The value of tag `key` on every pipeline of `target`'s account that has it, by lowercase pipeline ARN
+    (SageMaker names are case-insensitive), from the tagging index: a page per 100 pipelines. The written-at
+    stamps of pipelines and of the schedules that start them live there."""
+    tagging = clients.client("resourcegroupstaggingapi", target)
+    mappings = paginate(
+        tagging,
+        "get_resources",
+        "ResourceTagMappingList",
+        ResourceTypeFilters=["sagemaker:pipeline"],
+        TagFilters=[{"Key": key}],
+        ResourcesPerPage=100,
+    )
+    return {item["ResourceARN"].lower(): tags_to_dict(item.get("Tags")).get(key, "") for item in mappings}
 
 
 def ownership_tags(*, source: str, revision: str, spec: Mapping[str, Any]) -> dict[str, str]:

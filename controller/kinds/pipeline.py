@@ -38,8 +38,8 @@ from controller.kinds.base import (
     marked_environment,
     marker,
     ownership_tags,
+    pipeline_stamps,
     spec_hash,
-    tags_to_dict,
     tags_to_list,
     written_at,
 )
@@ -180,7 +180,8 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         if summary["PipelineName"] in declared
         or marked_environment(summary.get("PipelineDescription")) == scope.environment
     ]
-    written = _written_stamps(clients, scope) if scope.memory is None and declared and chosen else {}
+    stamped = scope.memory is None and declared and chosen
+    written = pipeline_stamps(clients, scope.target, WRITTEN_TAG) if stamped else {}
 
     def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["PipelineName"]
@@ -193,27 +194,14 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
     return [live for live in clients.map(scope.target, read_one, chosen) if live is not None]
 
 
-def _written_stamps(clients: Any, scope: ReadScope) -> dict[str, str]:
-    """The `smgitops:written-at` stamp of every pipeline of the account that has one, by ARN."""
-    tagging = clients.client("resourcegroupstaggingapi", scope.target)
-    mappings = paginate(
-        tagging,
-        "get_resources",
-        "ResourceTagMappingList",
-        ResourceTypeFilters=["sagemaker:pipeline"],
-        TagFilters=[{"Key": WRITTEN_TAG}],
-        ResourcesPerPage=100,
-    )
-    return {item["ResourceARN"]: tags_to_dict(item.get("Tags")).get(WRITTEN_TAG, "") for item in mappings}
-
-
 def _untouched_since_written(
     summary: Mapping[str, Any], declared: Resource | None, written: Mapping[str, str], environment: str
 ) -> Live | None:
     """The live pipeline without describing it, when its list summary proves it is git's spec as smgitops wrote
     it (see the module's docstring); else None."""
     modified = summary.get("LastModifiedTime")
-    if declared is None or modified is None or written.get(summary.get("PipelineArn", "")) != written_at(modified):
+    stamp = written.get(summary.get("PipelineArn", "").lower())
+    if declared is None or modified is None or stamp != written_at(modified):
         return None
     live = live_from_marker(
         summary["PipelineName"], declared.spec, summary.get("PipelineDescription"), environment=environment,

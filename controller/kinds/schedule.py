@@ -40,6 +40,7 @@ from controller.kinds.base import (
     Resource,
     live_from_marker,
     marker,
+    pipeline_stamps,
     spec_hash,
     tags_to_dict,
     tags_to_list,
@@ -184,7 +185,8 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         return []
 
     declared = {resource.name: resource for resource in scope.resources}
-    stamps = _stamps(clients, scope) if scope.memory is None and declared and summaries else {}
+    stamped = scope.memory is None and declared and summaries
+    stamps = pipeline_stamps(clients, scope.target, STAMP_TAG) if stamped else {}
 
     def read_one(summary: Mapping[str, Any]) -> Live | None:
         name = summary["Name"]
@@ -195,21 +197,6 @@ def read(clients: Any, scope: ReadScope) -> list[Live]:
         return described(scope.memory, name, stamp, lambda: _read_schedule(scheduler, group, name, scope))
 
     return [live for live in clients.map(scope.target, read_one, summaries) if live is not None]
-
-
-def _stamps(clients: Any, scope: ReadScope) -> dict[str, str]:
-    """The `smgitops:schedule-written-at` stamp on every pipeline of the account that has one, by pipeline ARN
-    (lowercase: SageMaker names are case-insensitive, and a schedule's target spells the ARN in lowercase)."""
-    tagging = clients.client("resourcegroupstaggingapi", scope.target)
-    mappings = paginate(
-        tagging,
-        "get_resources",
-        "ResourceTagMappingList",
-        ResourceTypeFilters=["sagemaker:pipeline"],
-        TagFilters=[{"Key": STAMP_TAG}],
-        ResourcesPerPage=100,
-    )
-    return {item["ResourceARN"].lower(): tags_to_dict(item.get("Tags")).get(STAMP_TAG, "") for item in mappings}
 
 
 def _untouched_since_written(

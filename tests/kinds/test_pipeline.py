@@ -8,6 +8,7 @@ import json
 import pytest
 from helpers import converge, only
 
+from controller.aws import console
 from controller.engine.reconcile import make_plan, reconcile
 from controller.kinds.pipeline import WRITTEN_TAG
 
@@ -92,14 +93,7 @@ def test_a_console_update_that_keeps_definition_and_description_is_described_onc
     """An update that changes nothing still moves LastModifiedTime: the stamp no longer matches, so the pipeline
     is described (and found in sync); the plan writes nothing, so it stays described until smgitops writes it."""
     converge(fleet, aws, "pipeline")
-    client = sagemaker(aws, fleet, "prod")
-    described = client.describe_pipeline(PipelineName="ltv-batch-inference")
-    client.update_pipeline(
-        PipelineName="ltv-batch-inference",
-        PipelineDefinition=described["PipelineDefinition"],
-        PipelineDescription=described["PipelineDescription"],
-        RoleArn=described["RoleArn"],
-    )
+    console.edit_pipeline(aws, fleet.environments["prod"].target, name="ltv-batch-inference")
     for _ in range(2):
         before = aws.calls.snapshot()
         assert make_plan(fleet, clients=aws, kinds=PIPELINE).changes == ()
